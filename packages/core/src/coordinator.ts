@@ -1,0 +1,250 @@
+// The Store every database gets: validates input, runs the rule as a program on the backend, fans out events.
+import { resolveConfig, type CoordinatorConfig, type RuleContext } from './config.js';
+import { DomainError } from './errors.js';
+import type { Instant, SlotView, Task, TaskDetail, TaskEvent } from './model.js';
+import type { Program } from './engine/program.js';
+import {
+  AddTasksInputSchema,
+  CancelTaskInputSchema,
+  ClaimNextInputSchema,
+  ClaimSlotInputSchema,
+  ClaimTaskInputSchema,
+  CleanAllInputSchema,
+  CompleteTaskInputSchema,
+  CreateTaskInputSchema,
+  DEFAULT_PROJECT,
+  EventsQuerySchema,
+  ExpireLeasesInputSchema,
+  FailTaskInputSchema,
+  GetTaskInputSchema,
+  HeartbeatInputSchema,
+  HistoryQuerySchema,
+  ListTasksQuerySchema,
+  ProjectSchema,
+  ReleaseSlotInputSchema,
+  ReleaseTaskInputSchema,
+  ResetTaskInputSchema,
+  StartTaskInputSchema,
+  type AddTasksInput,
+  type CancelTaskInput,
+  type ClaimNextInput,
+  type ClaimSlotInput,
+  type ClaimTaskInput,
+  type CleanAllInput,
+  type CompleteTaskInput,
+  type CreateTaskInput,
+  type EventsQuery,
+  type ExpireLeasesInput,
+  type FailTaskInput,
+  type GetTaskInput,
+  type HeartbeatInput,
+  type HistoryQuery,
+  type ListTasksQuery,
+  type ReleaseSlotInput,
+  type ReleaseTaskInput,
+  type ResetTaskInput,
+  type StartTaskInput,
+} from './schemas.js';
+import { failValidation, parseInput } from './validate.js';
+import type { Backend, EventListener, Store, StoreKind, TaskPage } from './store.js';
+import { addTasks, type AddTasksResult } from './rules/add.js';
+import { claimNextTask, claimTask, type ClaimResult } from './rules/claim.js';
+import { completeTask, failTask, releaseTask, startTask, type CompleteResult, type TaskResult } from './rules/holder.js';
+import { cancelTask, cleanAll, resetTask, type CleanAllResult } from './rules/admin.js';
+import { claimSlot, heartbeat, releaseSlot, type HeartbeatResult, type ReleaseSlotResult, type SlotResult } from './rules/slots.js';
+import { expireLeases, type ExpireResult } from './rules/leases.js';
+import { defaultClock, defaultIdGenerator } from './defaults.js';
+
+export interface CoordinatorOptions {
+  config?: Partial<CoordinatorConfig>;
+  /** Milliseconds since the epoch; inject a fake clock in tests. */
+  clock?: () => Instant;
+  /** Ids for tasks added without one. */
+  newId?: () => string;
+  /** Called when an event listener throws; listeners never break a command. */
+  onListenerError?: (error: unknown, event: TaskEvent) => void;
+}
+
+const DEFAULT_PAGE = 100;
+
+function decodeCursor(cursor: string | undefined): number | null {
+  if (cursor === undefined) return null;
+  if (!/^[0-9]{1,15}$/.test(cursor)) failValidation('invalid cursor: pass nextCursor from the previous page', [{ path: 'cursor', message: 'not a cursor from this API' }]);
+  return Number(cursor);
+}
+
+export class Coordinator implements Store {
+  readonly config: CoordinatorConfig;
+  private readonly clock: () => Instant;
+  private readonly newId: () => string;
+  private readonly listeners = new Set<EventListener>();
+  private readonly onListenerError: (error: unknown, event: TaskEvent) => void;
+  private closed = false;
+
+  constructor(
+    private readonly backend: Backend,
+    options: CoordinatorOptions = {},
+  ) {
+    this.config = resolveConfig(options.config);
+    this.clock = options.clock ?? defaultClock;
+    this.newId = options.newId ?? defaultIdGenerator();
+    this.onListenerError = options.onListenerError ?? (() => undefined);
+  }
+
+  get kind(): StoreKind {
+    return this.backend.kind;
+  }
+
+  /** Runs a rule on the backend and, once committed, hands its events to the listeners. */
+  private async run<P, R>(rule: (ctx: RuleContext, input: P) => Program<R>, input: P): Promise<R> {
+    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
+    const { result, events } = await this.backend.execute(
+      (now) => rule({ now, config: this.config, newId: this.newId }, input),
+      this.clock,
+    );
+    if (events.length) this.emit(events);
+    return result;
+  }
+
+  private emit(events: readonly TaskEvent[]): void {
+    for (const event of events) {
+      for (const listener of this.listeners) {
+        try {
+          listener(event);
+        } catch (error) {
+          this.onListenerError(error, event);
+        }
+      }
+    }
+  }
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async addTasks(input: AddTasksInput): Promise<AddTasksResult> {
+    return this.run(addTasks, parseInput(AddTasksInputSchema, input, 'tasks'));
+  }
+
+  async addTask(input: CreateTaskInput & { project?: string }): Promise<Task> {
+    const { project, ...task } = input;
+    const parsed = parseInput(CreateTaskInputSchema, task, 'task');
+    const { tasks } = await this.run(addTasks, {
+      project: project === undefined ? DEFAULT_PROJECT : parseInput(ProjectSchema, project, 'project'),
+      tasks: [parsed],
+    });
+    return tasks[0] as Task;
+  }
+
+  async claimTask(input: ClaimTaskInput): Promise<ClaimResult> {
+    return this.run(claimTask, parseInput(ClaimTaskInputSchema, input, 'claim'));
+  }
+
+  async claimNextTask(input: ClaimNextInput): Promise<ClaimResult | null> {
+    return this.run(claimNextTask, parseInput(ClaimNextInputSchema, input, 'claim-next'));
+  }
+
+  async startTask(input: StartTaskInput): Promise<TaskResult> {
+    return this.run(startTask, parseInput(StartTaskInputSchema, input, 'start'));
+  }
+
+  async completeTask(input: CompleteTaskInput): Promise<CompleteResult> {
+    return this.run(completeTask, parseInput(CompleteTaskInputSchema, input, 'complete'));
+  }
+
+  async failTask(input: FailTaskInput): Promise<TaskResult> {
+    return this.run(failTask, parseInput(FailTaskInputSchema, input, 'fail'));
+  }
+
+  async releaseTask(input: ReleaseTaskInput): Promise<TaskResult> {
+    return this.run(releaseTask, parseInput(ReleaseTaskInputSchema, input, 'release'));
+  }
+
+  async resetTask(input: ResetTaskInput): Promise<TaskResult> {
+    return this.run(resetTask, parseInput(ResetTaskInputSchema, input, 'reset'));
+  }
+
+  async cancelTask(input: CancelTaskInput): Promise<TaskResult> {
+    return this.run(cancelTask, parseInput(CancelTaskInputSchema, input, 'cancel'));
+  }
+
+  async cleanAll(input: CleanAllInput = {}): Promise<CleanAllResult> {
+    return this.run(cleanAll, parseInput(CleanAllInputSchema, input, 'clean-all'));
+  }
+
+  async claimSlot(input: ClaimSlotInput = {}): Promise<SlotResult> {
+    return this.run(claimSlot, parseInput(ClaimSlotInputSchema, input, 'claim-slot'));
+  }
+
+  async releaseSlot(input: ReleaseSlotInput): Promise<ReleaseSlotResult> {
+    return this.run(releaseSlot, parseInput(ReleaseSlotInputSchema, input, 'release-slot'));
+  }
+
+  async heartbeat(input: HeartbeatInput): Promise<HeartbeatResult> {
+    return this.run(heartbeat, parseInput(HeartbeatInputSchema, input, 'heartbeat'));
+  }
+
+  async expireLeases(input: ExpireLeasesInput = {}): Promise<ExpireResult> {
+    return this.run(expireLeases, parseInput(ExpireLeasesInputSchema, input, 'expire'));
+  }
+
+  async getTask(input: GetTaskInput): Promise<TaskDetail> {
+    const { project = DEFAULT_PROJECT, taskId } = parseInput(GetTaskInputSchema, input, 'query');
+    const task = await this.backend.getTask(project, taskId);
+    if (!task) throw new DomainError('TASK_NOT_FOUND', `task ${taskId} does not exist`, { taskId, project });
+    return task;
+  }
+
+  async listTasks(query: ListTasksQuery = {}): Promise<TaskPage> {
+    const q = parseInput(ListTasksQuerySchema, query, 'query');
+    const limit = q.limit ?? DEFAULT_PAGE;
+    const { tasks, lastOrd } = await this.backend.listTasks({
+      project: q.project ?? DEFAULT_PROJECT,
+      statuses: q.status?.length ? q.status : null,
+      label: q.label ?? null,
+      worker: q.worker ?? null,
+      text: q.text ?? null,
+      limit,
+      afterOrd: decodeCursor(q.cursor),
+    });
+    return { tasks, nextCursor: lastOrd === null ? null : String(lastOrd) };
+  }
+
+  async listSlots(input: { project?: string } = {}): Promise<SlotView[]> {
+    const project = input.project === undefined ? DEFAULT_PROJECT : parseInput(ProjectSchema, input.project, 'project');
+    const held = new Map((await this.backend.heldSlots(project)).map((s) => [s.slot, s] as const));
+    const count = Math.max(this.config.slots, ...held.keys());
+    const views: SlotView[] = [];
+    for (let slot = 1; slot <= count; slot++) {
+      const row = held.get(slot);
+      views.push(
+        row
+          ? { project, slot, free: false, worker: row.worker, taskId: row.taskId, leaseExpiresAt: row.leaseExpiresAt, claimedAt: row.claimedAt, lastSeenAt: row.lastSeenAt }
+          : { project, slot, free: true, worker: null, taskId: null, leaseExpiresAt: null, claimedAt: null, lastSeenAt: null },
+      );
+    }
+    return views;
+  }
+
+  async taskHistory(query: HistoryQuery): Promise<TaskEvent[]> {
+    const q = parseInput(HistoryQuerySchema, query, 'query');
+    return this.backend.history(q.project ?? DEFAULT_PROJECT, q.taskId, q.limit ?? 1000);
+  }
+
+  async events(query: EventsQuery = {}): Promise<TaskEvent[]> {
+    const q = parseInput(EventsQuerySchema, query, 'query');
+    return this.backend.events(q.project ?? null, q.afterSeq ?? 0, q.limit ?? DEFAULT_PAGE);
+  }
+
+  async ping(): Promise<void> {
+    return this.backend.ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    await this.backend.close();
+  }
+}

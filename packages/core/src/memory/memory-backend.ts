@@ -1,0 +1,249 @@
+// The in-memory backend: the reference store, with indexes so claim-next does not scan the board.
+import { DomainError } from '../errors.js';
+import { isActive, type Instant, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '../model.js';
+import { runSync, type Change, type Load, type Program } from '../engine/program.js';
+import type { Backend, ListQuery } from '../store.js';
+import { ReadyIndex, type Row } from './ready-index.js';
+
+interface ProjectState {
+  tasks: Map<string, Row>;
+  /** dependency id → ids of tasks depending on it. */
+  dependents: Map<string, Set<string>>;
+  ready: ReadyIndex;
+  slots: Map<number, Slot>;
+  /** worker → ids of the claimed/working tasks it holds. */
+  activeByWorker: Map<string, Set<string>>;
+}
+
+const cloneTask = (task: Task): Task => ({ ...task, dependencies: [...task.dependencies], labels: [...task.labels] });
+const cloneSlot = (slot: Slot): Slot => ({ ...slot });
+/** Deep copy of plain JSON-like data (event payloads). */
+function copy<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(copy) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = copy(v);
+    return out as T;
+  }
+  return value;
+}
+const cloneEvent = (event: TaskEvent): TaskEvent => copy(event);
+
+export class MemoryBackend implements Backend {
+  readonly kind = 'memory' as const;
+  private readonly projects = new Map<string, ProjectState>();
+  private readonly log: TaskEvent[] = [];
+  private readonly historyIndex = new Map<string, TaskEvent[]>();
+  private ord = 0;
+  private closed = false;
+
+  private project(name: string): ProjectState {
+    let state = this.projects.get(name);
+    if (!state) {
+      state = { tasks: new Map(), dependents: new Map(), ready: new ReadyIndex(), slots: new Map(), activeByWorker: new Map() };
+      this.projects.set(name, state);
+    }
+    return state;
+  }
+
+  async execute<R>(program: (now: Instant) => Program<R>, clock: () => Instant): Promise<{ result: R; events: TaskEvent[] }> {
+    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
+    // Synchronous from first load to last write: nothing can interleave, so each command is atomic.
+    const { result, change } = runSync(program(clock()), (load) => this.answer(load));
+    const events = this.apply(change);
+    return { result, events };
+  }
+
+  private answer(load: Load): unknown {
+    switch (load.kind) {
+      case 'tasks': {
+        const state = this.project(load.project);
+        const out: Task[] = [];
+        for (const id of load.ids) {
+          const row = state.tasks.get(id);
+          if (row) out.push(cloneTask(row.task));
+        }
+        return out;
+      }
+      case 'statuses': {
+        const state = this.project(load.project);
+        const out = new Map<string, TaskStatus>();
+        for (const id of load.ids) {
+          const row = state.tasks.get(id);
+          if (row) out.set(id, row.task.status);
+        }
+        return out;
+      }
+      case 'dependents': {
+        const state = this.project(load.project);
+        const out: Task[] = [];
+        for (const id of state.dependents.get(load.id) ?? []) {
+          const row = state.tasks.get(id);
+          if (row && (load.status === null || row.task.status === load.status)) out.push(cloneTask(row.task));
+        }
+        return out;
+      }
+      case 'nextAvailable': {
+        const labels = load.labels;
+        const row = this.project(load.project).ready.first((r) => labels === null || r.task.labels.some((l) => labels.includes(l)));
+        return row ? cloneTask(row.task) : null;
+      }
+      case 'workerTasks': {
+        const state = this.project(load.project);
+        return [...(state.activeByWorker.get(load.worker) ?? [])].map((id) => cloneTask((state.tasks.get(id) as Row).task));
+      }
+      case 'slot': {
+        const slot = this.project(load.project).slots.get(load.slot);
+        return slot ? cloneSlot(slot) : null;
+      }
+      case 'workerSlots':
+        return [...this.project(load.project).slots.values()]
+          .filter((s) => s.worker === load.worker)
+          .sort((a, b) => a.slot - b.slot)
+          .map(cloneSlot);
+      case 'heldSlotNumbers':
+        return [...this.project(load.project).slots.keys()].sort((a, b) => a - b);
+      case 'expiredTasks': {
+        const out: Task[] = [];
+        for (const state of this.projects.values()) {
+          for (const ids of state.activeByWorker.values()) {
+            for (const id of ids) {
+              const task = (state.tasks.get(id) as Row).task;
+              if (task.leaseExpiresAt !== null && task.leaseExpiresAt <= load.now) out.push(cloneTask(task));
+            }
+          }
+        }
+        return out.sort((a, b) => (a.leaseExpiresAt ?? 0) - (b.leaseExpiresAt ?? 0)).slice(0, load.limit);
+      }
+      case 'expiredSlots': {
+        const out: Slot[] = [];
+        for (const state of this.projects.values()) {
+          for (const slot of state.slots.values()) if (slot.leaseExpiresAt <= load.now) out.push(cloneSlot(slot));
+        }
+        return out.sort((a, b) => a.leaseExpiresAt - b.leaseExpiresAt).slice(0, load.limit);
+      }
+      case 'countTasks':
+        return this.project(load.project).tasks.size;
+    }
+  }
+
+  private index(state: ProjectState, row: Row, on: boolean): void {
+    const { task } = row;
+    if (task.status === 'available') {
+      if (on) state.ready.add(row);
+      else state.ready.remove(row);
+    }
+    if (isActive(task.status) && task.worker !== null) {
+      let ids = state.activeByWorker.get(task.worker);
+      if (on) {
+        if (!ids) state.activeByWorker.set(task.worker, (ids = new Set()));
+        ids.add(task.id);
+      } else if (ids) {
+        ids.delete(task.id);
+        if (ids.size === 0) state.activeByWorker.delete(task.worker);
+      }
+    }
+  }
+
+  /** Applies a Change all-or-nothing: every version is checked before anything is written. */
+  private apply(change: Change): TaskEvent[] {
+    for (const task of change.updateTasks) {
+      const row = this.project(task.project).tasks.get(task.id);
+      if (!row || row.task.version !== task.version - 1) {
+        throw new DomainError('INTERNAL', `task ${task.id} changed concurrently`, { taskId: task.id });
+      }
+    }
+    if (change.deleteProject !== null) {
+      const state = this.project(change.deleteProject);
+      state.tasks.clear();
+      state.dependents.clear();
+      state.ready.clear();
+      state.activeByWorker.clear();
+    }
+    for (const task of change.insertTasks) {
+      const state = this.project(task.project);
+      const row: Row = { task: cloneTask(task), ord: ++this.ord };
+      state.tasks.set(task.id, row);
+      for (const dep of task.dependencies) {
+        let set = state.dependents.get(dep);
+        if (!set) state.dependents.set(dep, (set = new Set()));
+        set.add(task.id);
+      }
+      this.index(state, row, true);
+    }
+    for (const task of change.updateTasks) {
+      const state = this.project(task.project);
+      const old = state.tasks.get(task.id) as Row;
+      this.index(state, old, false);
+      const row: Row = { task: cloneTask(task), ord: old.ord };
+      state.tasks.set(task.id, row);
+      this.index(state, row, true);
+    }
+    for (const { project, slot } of change.deleteSlots) this.project(project).slots.delete(slot);
+    for (const slot of change.putSlots) this.project(slot.project).slots.set(slot.slot, cloneSlot(slot));
+    const committed: TaskEvent[] = [];
+    for (const draft of change.events) {
+      const event: TaskEvent = { seq: this.log.length + 1, ...copy(draft) };
+      this.log.push(event);
+      if (event.taskId !== null) {
+        const key = `${event.project}\u0000${event.taskId}`;
+        const list = this.historyIndex.get(key);
+        if (list) list.push(event);
+        else this.historyIndex.set(key, [event]);
+      }
+      committed.push(cloneEvent(event));
+    }
+    return committed;
+  }
+
+  async getTask(project: string, id: string): Promise<TaskDetail | null> {
+    const state = this.project(project);
+    const row = state.tasks.get(id);
+    if (!row) return null;
+    return { ...cloneTask(row.task), dependents: [...(state.dependents.get(id) ?? [])].filter((d) => state.tasks.has(d)).sort() };
+  }
+
+  async listTasks(query: ListQuery): Promise<{ tasks: Task[]; lastOrd: number | null }> {
+    const state = this.project(query.project);
+    const text = query.text?.toLowerCase() ?? null;
+    const page: Row[] = [];
+    for (const row of state.tasks.values()) {
+      if (query.afterOrd !== null && row.ord <= query.afterOrd) continue;
+      const { task } = row;
+      if (query.statuses && !query.statuses.includes(task.status)) continue;
+      if (query.label !== null && !task.labels.includes(query.label)) continue;
+      if (query.worker !== null && task.worker !== query.worker) continue;
+      if (text !== null && !task.id.toLowerCase().includes(text) && !task.description.toLowerCase().includes(text)) continue;
+      page.push(row);
+      if (page.length > query.limit) break;
+    }
+    const more = page.length > query.limit;
+    const rows = page.slice(0, query.limit);
+    return { tasks: rows.map((r) => cloneTask(r.task)), lastOrd: more ? (rows[rows.length - 1] as Row).ord : null };
+  }
+
+  async heldSlots(project: string): Promise<Slot[]> {
+    return [...this.project(project).slots.values()].sort((a, b) => a.slot - b.slot).map(cloneSlot);
+  }
+
+  async history(project: string, taskId: string, limit: number): Promise<TaskEvent[]> {
+    return (this.historyIndex.get(`${project}\u0000${taskId}`) ?? []).slice(0, limit).map(cloneEvent);
+  }
+
+  async events(project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]> {
+    const out: TaskEvent[] = [];
+    for (let i = afterSeq; i < this.log.length && out.length < limit; i++) {
+      const event = this.log[i] as TaskEvent;
+      if (project === null || event.project === project) out.push(cloneEvent(event));
+    }
+    return out;
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,73 @@
+// What a human or supervisor does to tasks: reset, cancel, clean-all.
+import { DomainError } from '../errors.js';
+import { isActive, type Task } from '../model.js';
+import { ask, type Program } from '../engine/program.js';
+import { ChangeSet } from '../engine/change-set.js';
+import type { RuleContext } from '../config.js';
+import type { z } from 'zod';
+import type { CancelTaskInputSchema, CleanAllInputSchema, ResetTaskInputSchema } from '../schemas.js';
+import { BACK_TO_QUEUE, TRANSITIONS, allows, taskNotFound, vacateSlot, type Action } from './transitions.js';
+import type { TaskResult } from './holder.js';
+
+export type ParsedResetTask = z.output<typeof ResetTaskInputSchema>;
+export type ParsedCancelTask = z.output<typeof CancelTaskInputSchema>;
+export type ParsedCleanAll = z.output<typeof CleanAllInputSchema>;
+
+function invalid(task: Task, action: Action): DomainError {
+  return new DomainError(
+    'INVALID_TRANSITION',
+    `cannot ${action} task ${task.id}: it is ${task.status} (${action} applies to ${TRANSITIONS[action].join(', ')} tasks)`,
+    { taskId: task.id, status: task.status, allowedFrom: [...TRANSITIONS[action]] },
+  );
+}
+
+/** failed|cancelled → available (or blocked while a dependency is not done), attempts back to 0. */
+export function* resetTask(ctx: RuleContext, input: ParsedResetTask): Program<TaskResult> {
+  const project = input.project ?? 'default';
+  const changes = new ChangeSet(ctx.now);
+  const [task] = yield* ask({ kind: 'tasks', project, ids: [input.taskId] });
+  if (!task) throw taskNotFound(input.taskId, project);
+  if (!allows('reset', task.status)) throw invalid(task, 'reset');
+  const statuses = task.dependencies.length ? yield* ask({ kind: 'statuses', project, ids: task.dependencies }) : new Map();
+  const status = task.dependencies.every((d) => statuses.get(d) === 'done') ? 'available' : 'blocked';
+  const reset = changes.updateTask(task, { status, attempts: 0, error: null, output: null, completedAt: null, ...BACK_TO_QUEUE });
+  changes.event('task.reset', project, { taskId: task.id }, { from: task.status, to: status });
+  return { result: { task: reset }, change: changes.build() };
+}
+
+/** Any non-terminal task → cancelled; a holder loses it (its next call gets LEASE_LOST). */
+export function* cancelTask(ctx: RuleContext, input: ParsedCancelTask): Program<TaskResult> {
+  const project = input.project ?? 'default';
+  const changes = new ChangeSet(ctx.now);
+  const [task] = yield* ask({ kind: 'tasks', project, ids: [input.taskId] });
+  if (!task) throw taskNotFound(input.taskId, project);
+  if (!allows('cancel', task.status)) throw invalid(task, 'cancel');
+  if (isActive(task.status) && task.slot !== null) {
+    vacateSlot(changes, ctx, yield* ask({ kind: 'slot', project, slot: task.slot }), task.id, false);
+  }
+  const cancelled = changes.updateTask(task, { status: 'cancelled', completedAt: ctx.now, ...BACK_TO_QUEUE });
+  changes.event(
+    'task.cancelled',
+    project,
+    { taskId: task.id, workerId: isActive(task.status) ? task.worker : null, slot: task.slot },
+    { from: task.status, to: 'cancelled', reason: input.reason ?? null },
+  );
+  return { result: { task: cancelled }, change: changes.build() };
+}
+
+export interface CleanAllResult {
+  removed: number;
+  slotsFreed: number;
+}
+
+/** Removes every task of the project and frees every slot. Admin only; events keep the record. */
+export function* cleanAll(ctx: RuleContext, input: ParsedCleanAll): Program<CleanAllResult> {
+  const project = input.project ?? 'default';
+  const changes = new ChangeSet(ctx.now);
+  const removed = yield* ask({ kind: 'countTasks', project });
+  const held = yield* ask({ kind: 'heldSlotNumbers', project });
+  changes.deleteProject(project);
+  for (const slot of held) changes.deleteSlot(project, slot);
+  changes.event('tasks.cleaned', project, {}, { removed, slotsFreed: held.length });
+  return { result: { removed, slotsFreed: held.length }, change: changes.build() };
+}

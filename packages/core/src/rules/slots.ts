@@ -1,0 +1,139 @@
+// Worker slots as leases: claim (lowest free, same worker → same slot), release, heartbeat.
+import { DomainError } from '../errors.js';
+import type { Slot, Task } from '../model.js';
+import { ask, type Ask, type Program } from '../engine/program.js';
+import { ChangeSet } from '../engine/change-set.js';
+import type { RuleContext } from '../config.js';
+import type { z } from 'zod';
+import type { ClaimSlotInputSchema, HeartbeatInputSchema, ReleaseSlotInputSchema } from '../schemas.js';
+import { BACK_TO_QUEUE, extendLease } from './transitions.js';
+
+export type ParsedClaimSlot = z.output<typeof ClaimSlotInputSchema>;
+export type ParsedReleaseSlot = z.output<typeof ReleaseSlotInputSchema>;
+export type ParsedHeartbeat = z.output<typeof HeartbeatInputSchema>;
+
+/** Takes the lowest free slot of the project for `worker` (null: an original client's anonymous slot). */
+export function* takeFreeSlot(
+  ctx: RuleContext,
+  changes: ChangeSet,
+  project: string,
+  worker: string | null,
+  ttlMs: number,
+): Ask<Slot> {
+  const held = new Set(yield* ask({ kind: 'heldSlotNumbers', project }));
+  let number = 0;
+  for (let n = 1; n <= ctx.config.slots; n++) {
+    if (!held.has(n)) {
+      number = n;
+      break;
+    }
+  }
+  if (number === 0) {
+    throw new DomainError('NO_FREE_SLOT', `all ${ctx.config.slots} worker slots are taken; wait for one to be released`, {
+      slots: ctx.config.slots,
+    });
+  }
+  const slot: Slot = { project, slot: number, worker, taskId: null, leaseExpiresAt: ctx.now + ttlMs, claimedAt: ctx.now, lastSeenAt: ctx.now };
+  changes.putSlot(slot);
+  changes.event('slot.claimed', project, { workerId: worker, slot: number }, { leaseExpiresAt: slot.leaseExpiresAt });
+  return slot;
+}
+
+/** Renews every lease of `worker` (its slots and the tasks it holds). */
+export function renewWorker(ctx: RuleContext, changes: ChangeSet, slots: readonly Slot[], tasks: readonly Task[]): number {
+  let until = 0;
+  for (const slot of slots) {
+    const renewed = changes.putSlot({ ...slot, leaseExpiresAt: extendLease(slot.leaseExpiresAt, ctx), lastSeenAt: ctx.now });
+    until = Math.max(until, renewed.leaseExpiresAt);
+  }
+  for (const task of tasks) {
+    const renewed = changes.updateTask(task, { leaseExpiresAt: extendLease(task.leaseExpiresAt, ctx) });
+    until = Math.max(until, renewed.leaseExpiresAt ?? 0);
+  }
+  return until;
+}
+
+export interface SlotResult {
+  slot: Slot;
+  /** False when the worker already held this slot (a retried call). */
+  created: boolean;
+}
+
+export function* claimSlot(ctx: RuleContext, input: ParsedClaimSlot): Program<SlotResult> {
+  const project = input.project ?? 'default';
+  const worker = input.workerId ?? null;
+  const changes = new ChangeSet(ctx.now);
+  if (worker !== null) {
+    const [mine] = yield* ask({ kind: 'workerSlots', project, worker });
+    if (mine) {
+      const renewed = changes.putSlot({ ...mine, leaseExpiresAt: extendLease(mine.leaseExpiresAt, ctx, input.leaseTtlMs), lastSeenAt: ctx.now });
+      return { result: { slot: renewed, created: false }, change: changes.build() };
+    }
+  }
+  const slot = yield* takeFreeSlot(ctx, changes, project, worker, input.leaseTtlMs ?? ctx.config.leaseTtlMs);
+  return { result: { slot, created: true }, change: changes.build() };
+}
+
+export interface ReleaseSlotResult {
+  slot: number;
+  /** False when the slot was already free. */
+  released: boolean;
+  /** The task the slot held, put back in the queue without an attempt counted. */
+  releasedTask: string | null;
+}
+
+export function* releaseSlot(ctx: RuleContext, input: ParsedReleaseSlot): Program<ReleaseSlotResult> {
+  const project = input.project ?? 'default';
+  const changes = new ChangeSet(ctx.now);
+  const slot = yield* ask({ kind: 'slot', project, slot: input.slot });
+  if (!slot) return { result: { slot: input.slot, released: false, releasedTask: null }, change: changes.build() };
+  if (input.workerId !== undefined && slot.worker !== null && slot.worker !== input.workerId) {
+    throw new DomainError('SLOT_NOT_HELD', `slot ${input.slot} is held by ${slot.worker}, not by ${input.workerId}`, {
+      slot: input.slot,
+      holder: slot.worker,
+    });
+  }
+  let releasedTask: string | null = null;
+  if (slot.taskId !== null) {
+    const [task] = yield* ask({ kind: 'tasks', project, ids: [slot.taskId] });
+    if (task && task.slot === slot.slot && (task.status === 'claimed' || task.status === 'working')) {
+      changes.updateTask(task, { status: 'available', ...BACK_TO_QUEUE });
+      changes.event(
+        'task.released',
+        project,
+        { taskId: task.id, workerId: task.worker, slot: slot.slot },
+        { from: task.status, to: 'available', reason: 'slot released' },
+      );
+      releasedTask = task.id;
+    }
+  }
+  changes.deleteSlot(project, slot.slot);
+  changes.event('slot.released', project, { workerId: slot.worker, slot: slot.slot }, { taskId: releasedTask });
+  return { result: { slot: slot.slot, released: true, releasedTask }, change: changes.build() };
+}
+
+export interface HeartbeatResult {
+  workerId: string;
+  slots: number[];
+  tasks: string[];
+  /** The latest lease end after renewal; null when the worker holds nothing. */
+  leaseExpiresAt: number | null;
+}
+
+export function* heartbeat(ctx: RuleContext, input: ParsedHeartbeat): Program<HeartbeatResult> {
+  const project = input.project ?? 'default';
+  const changes = new ChangeSet(ctx.now);
+  const slots = yield* ask({ kind: 'workerSlots', project, worker: input.workerId });
+  const tasks = yield* ask({ kind: 'workerTasks', project, worker: input.workerId });
+  const until = renewWorker(ctx, changes, slots, tasks);
+  return {
+    result: {
+      workerId: input.workerId,
+      slots: slots.map((s) => s.slot),
+      tasks: tasks.map((t) => t.id),
+      leaseExpiresAt: slots.length || tasks.length ? until : null,
+    },
+    change: changes.build(),
+  };
+}
+

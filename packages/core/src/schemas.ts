@@ -1,0 +1,232 @@
+// zod schemas for every command and query: validate HTTP bodies, become MCP tool inputs, type clients.
+import { z } from 'zod';
+import { TASK_STATUSES } from './model.js';
+
+/** Every limit in one table; the numbers are also what error messages and docs quote. */
+export const LIMITS = {
+  idMaxLength: 128,
+  projectMaxLength: 64,
+  workerIdMaxLength: 128,
+  descriptionMaxBytes: 64 * 1024,
+  textMaxBytes: 256 * 1024,
+  dependenciesMax: 1_000,
+  labelsMax: 32,
+  labelMaxLength: 64,
+  priorityMin: -1_000_000,
+  priorityMax: 1_000_000,
+  maxAttemptsMax: 100,
+  batchMax: 10_000,
+  slotMax: 10_000,
+  leaseTtlMinMs: 1_000,
+  leaseTtlMaxMs: 24 * 60 * 60 * 1000,
+  pageMax: 1_000,
+  /** Deadlines are instants between these two (years 2000 and 9999). */
+  instantMin: Date.UTC(2000, 0, 1),
+  instantMax: Date.UTC(9999, 11, 31),
+} as const;
+
+export const DEFAULT_PROJECT = 'default';
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+const ID_PATTERN = /^[A-Za-z0-9._:/-]+$/;
+// Worker ids come from many clients (hostnames, agent names); refuse only control characters.
+// eslint-disable-next-line no-control-regex
+const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
+
+/** UTF-8 byte length without TextEncoder allocation (core stays free of platform APIs). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+const boundedText = (maxBytes: number) =>
+  z.string().refine((s) => utf8Length(s) <= maxBytes, { message: `must be at most ${maxBytes} bytes of UTF-8` });
+
+export const TaskIdSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.idMaxLength)
+  .regex(ID_PATTERN, 'may contain only letters, digits and . _ : / -')
+  .describe('Task id: 1-128 characters of letters, digits and . _ : / -');
+
+export const ProjectSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.projectMaxLength)
+  .regex(ID_PATTERN, 'may contain only letters, digits and . _ : / -')
+  .describe('Project (namespace) of the board; defaults to "default"');
+
+export const WorkerIdSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.workerIdMaxLength)
+  .regex(PRINTABLE, 'must not contain control characters')
+  .describe('Your worker id: the same id for every call of one agent');
+
+export const SlotNumberSchema = z.number().int().min(1).max(LIMITS.slotMax).describe('Worker slot number (1-based)');
+
+export const LabelSchema = z.string().min(1).max(LIMITS.labelMaxLength).regex(ID_PATTERN, 'may contain only letters, digits and . _ : / -');
+
+export const TaskStatusSchema = z.enum(TASK_STATUSES);
+
+/** An instant as ISO-8601 text or epoch milliseconds; always stored as epoch milliseconds. */
+export const InstantInputSchema = z
+  .union([z.number().int(), z.string().min(1).max(64)])
+  .transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value : Date.parse(value);
+    if (!Number.isFinite(ms) || ms < LIMITS.instantMin || ms > LIMITS.instantMax) {
+      ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 date-time or epoch milliseconds between years 2000 and 9999' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const LeaseTtlSchema = z
+  .number()
+  .int()
+  .min(LIMITS.leaseTtlMinMs)
+  .max(LIMITS.leaseTtlMaxMs)
+  .describe('Lease length in milliseconds for this claim; defaults to the server lease TTL');
+
+const projectField = { project: ProjectSchema.optional() };
+
+export const CreateTaskInputSchema = z.strictObject({
+  id: TaskIdSchema.optional().describe('Task id; generated when omitted'),
+  description: boundedText(LIMITS.descriptionMaxBytes)
+    .pipe(z.string().min(1))
+    .describe('What to do, in full: the worker that claims the task reads only this'),
+  dependencies: z
+    .array(TaskIdSchema)
+    .max(LIMITS.dependenciesMax)
+    .optional()
+    .describe('Ids of tasks that must be done first (existing tasks or members of the same batch)'),
+  priority: z.number().int().min(LIMITS.priorityMin).max(LIMITS.priorityMax).optional().describe('Higher runs first; default 0'),
+  labels: z.array(LabelSchema).max(LIMITS.labelsMax).optional().describe('Labels workers can filter on'),
+  deadline: InstantInputSchema.nullable().optional().describe('ISO-8601 date-time; earlier deadlines run first at equal priority'),
+  maxAttempts: z.number().int().min(1).max(LIMITS.maxAttemptsMax).optional().describe('Failures/lease expiries before the task ends failed; default 3'),
+  output: boundedText(LIMITS.textMaxBytes).nullable().optional().describe('Initial output (kept for original clients)'),
+});
+export type CreateTaskInput = z.input<typeof CreateTaskInputSchema>;
+
+export const AddTasksInputSchema = z.strictObject({
+  ...projectField,
+  tasks: z.array(CreateTaskInputSchema).min(1).max(LIMITS.batchMax).describe('Tasks to add atomically: all or none'),
+});
+export type AddTasksInput = z.input<typeof AddTasksInputSchema>;
+
+export const ClaimTaskInputSchema = z.strictObject({
+  ...projectField,
+  taskId: TaskIdSchema,
+  workerId: WorkerIdSchema,
+  slot: SlotNumberSchema,
+  leaseTtlMs: LeaseTtlSchema.optional(),
+});
+export type ClaimTaskInput = z.input<typeof ClaimTaskInputSchema>;
+
+export const ClaimNextInputSchema = z.strictObject({
+  ...projectField,
+  workerId: WorkerIdSchema,
+  slot: SlotNumberSchema.optional().describe('Slot to claim in; a free slot is taken for you when you hold none'),
+  labels: z.array(LabelSchema).max(LIMITS.labelsMax).optional().describe('Only take tasks carrying at least one of these labels'),
+  leaseTtlMs: LeaseTtlSchema.optional(),
+});
+export type ClaimNextInput = z.input<typeof ClaimNextInputSchema>;
+
+const holderCommand = { ...projectField, taskId: TaskIdSchema, workerId: WorkerIdSchema };
+
+export const StartTaskInputSchema = z.strictObject(holderCommand);
+export type StartTaskInput = z.input<typeof StartTaskInputSchema>;
+
+export const CompleteTaskInputSchema = z.strictObject({
+  ...holderCommand,
+  output: boundedText(LIMITS.textMaxBytes).nullable().optional().describe('What the work produced (summary, paths, results)'),
+});
+export type CompleteTaskInput = z.input<typeof CompleteTaskInputSchema>;
+
+export const FailTaskInputSchema = z.strictObject({
+  ...holderCommand,
+  error: boundedText(LIMITS.textMaxBytes).nullable().optional().describe('Why it failed'),
+  retry: z.boolean().optional().describe('Put the task back for another attempt (while attempts remain)'),
+});
+export type FailTaskInput = z.input<typeof FailTaskInputSchema>;
+
+export const ReleaseTaskInputSchema = z.strictObject({
+  ...holderCommand,
+  reason: boundedText(4096).optional(),
+});
+export type ReleaseTaskInput = z.input<typeof ReleaseTaskInputSchema>;
+
+export const ResetTaskInputSchema = z.strictObject({ ...projectField, taskId: TaskIdSchema });
+export type ResetTaskInput = z.input<typeof ResetTaskInputSchema>;
+
+export const CancelTaskInputSchema = z.strictObject({
+  ...projectField,
+  taskId: TaskIdSchema,
+  reason: boundedText(4096).optional(),
+});
+export type CancelTaskInput = z.input<typeof CancelTaskInputSchema>;
+
+export const CleanAllInputSchema = z.strictObject({ ...projectField });
+export type CleanAllInput = z.input<typeof CleanAllInputSchema>;
+
+export const ClaimSlotInputSchema = z.strictObject({
+  ...projectField,
+  workerId: WorkerIdSchema.nullable().optional().describe('Omit only for original clients: the slot is then held anonymously'),
+  leaseTtlMs: LeaseTtlSchema.optional(),
+});
+export type ClaimSlotInput = z.input<typeof ClaimSlotInputSchema>;
+
+export const ReleaseSlotInputSchema = z.strictObject({
+  ...projectField,
+  slot: SlotNumberSchema,
+  workerId: WorkerIdSchema.optional().describe('When given, the slot must be held by this worker'),
+});
+export type ReleaseSlotInput = z.input<typeof ReleaseSlotInputSchema>;
+
+export const HeartbeatInputSchema = z.strictObject({ ...projectField, workerId: WorkerIdSchema });
+export type HeartbeatInput = z.input<typeof HeartbeatInputSchema>;
+
+export const GetTaskInputSchema = z.strictObject({ ...projectField, taskId: TaskIdSchema });
+export type GetTaskInput = z.input<typeof GetTaskInputSchema>;
+
+export const ListTasksQuerySchema = z.strictObject({
+  ...projectField,
+  status: z.array(TaskStatusSchema).max(TASK_STATUSES.length).optional(),
+  label: LabelSchema.optional(),
+  worker: WorkerIdSchema.optional(),
+  text: z.string().min(1).max(256).optional().describe('Case-insensitive substring of id or description'),
+  limit: z.number().int().min(1).max(LIMITS.pageMax).optional(),
+  cursor: z.string().max(512).optional().describe('From the previous page\'s nextCursor'),
+});
+export type ListTasksQuery = z.input<typeof ListTasksQuerySchema>;
+
+export const HistoryQuerySchema = z.strictObject({
+  ...projectField,
+  taskId: TaskIdSchema,
+  limit: z.number().int().min(1).max(LIMITS.pageMax).optional(),
+});
+export type HistoryQuery = z.input<typeof HistoryQuerySchema>;
+
+export const EventsQuerySchema = z.strictObject({
+  project: ProjectSchema.optional().describe('Only this project\'s events; all projects when omitted'),
+  afterSeq: z.number().int().min(0).optional(),
+  limit: z.number().int().min(1).max(LIMITS.pageMax).optional(),
+});
+export type EventsQuery = z.input<typeof EventsQuerySchema>;
+
+export const ExpireLeasesInputSchema = z.strictObject({
+  limit: z.number().int().min(1).max(LIMITS.pageMax).optional(),
+});
+export type ExpireLeasesInput = z.input<typeof ExpireLeasesInputSchema>;

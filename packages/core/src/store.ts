@@ -1,0 +1,116 @@
+// The store contract (what the server calls) and the backend seam (what each database implements).
+import type { CoordinatorConfig } from './config.js';
+import type { Instant, Slot, SlotView, Task, TaskDetail, TaskEvent, TaskStatus } from './model.js';
+import type { Program } from './engine/program.js';
+import type {
+  AddTasksInput,
+  CancelTaskInput,
+  ClaimNextInput,
+  ClaimSlotInput,
+  ClaimTaskInput,
+  CleanAllInput,
+  CompleteTaskInput,
+  CreateTaskInput,
+  EventsQuery,
+  ExpireLeasesInput,
+  FailTaskInput,
+  GetTaskInput,
+  HeartbeatInput,
+  HistoryQuery,
+  ListTasksQuery,
+  ReleaseSlotInput,
+  ReleaseTaskInput,
+  ResetTaskInput,
+  StartTaskInput,
+} from './schemas.js';
+import type { AddTasksResult } from './rules/add.js';
+import type { ClaimResult } from './rules/claim.js';
+import type { CompleteResult, TaskResult } from './rules/holder.js';
+import type { CleanAllResult } from './rules/admin.js';
+import type { HeartbeatResult, ReleaseSlotResult, SlotResult } from './rules/slots.js';
+import type { ExpireResult } from './rules/leases.js';
+
+export type StoreKind = 'memory' | 'sqlite' | 'postgres';
+
+export interface TaskPage {
+  tasks: Task[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export type EventListener = (event: TaskEvent) => void;
+
+/**
+ * Everything the coordinator can do, the same on every database. Every method validates its
+ * input (VALIDATION_FAILED naming the field) and every command is one atomic step: it either
+ * commits whole, with its events, or changes nothing. A resolved promise means committed.
+ */
+export interface Store {
+  readonly kind: StoreKind;
+  readonly config: CoordinatorConfig;
+
+  addTasks(input: AddTasksInput): Promise<AddTasksResult>;
+  addTask(input: CreateTaskInput & { project?: string }): Promise<Task>;
+  claimTask(input: ClaimTaskInput): Promise<ClaimResult>;
+  /** The best available task, claimed; null when nothing is available. */
+  claimNextTask(input: ClaimNextInput): Promise<ClaimResult | null>;
+  startTask(input: StartTaskInput): Promise<TaskResult>;
+  completeTask(input: CompleteTaskInput): Promise<CompleteResult>;
+  failTask(input: FailTaskInput): Promise<TaskResult>;
+  releaseTask(input: ReleaseTaskInput): Promise<TaskResult>;
+  resetTask(input: ResetTaskInput): Promise<TaskResult>;
+  cancelTask(input: CancelTaskInput): Promise<TaskResult>;
+  cleanAll(input?: CleanAllInput): Promise<CleanAllResult>;
+  claimSlot(input?: ClaimSlotInput): Promise<SlotResult>;
+  releaseSlot(input: ReleaseSlotInput): Promise<ReleaseSlotResult>;
+  heartbeat(input: HeartbeatInput): Promise<HeartbeatResult>;
+  /** One sweep: expires leases that ran out before now (at most `limit` tasks and slots). */
+  expireLeases(input?: ExpireLeasesInput): Promise<ExpireResult>;
+
+  getTask(input: GetTaskInput): Promise<TaskDetail>;
+  listTasks(query?: ListTasksQuery): Promise<TaskPage>;
+  listSlots(input?: { project?: string }): Promise<SlotView[]>;
+  taskHistory(query: HistoryQuery): Promise<TaskEvent[]>;
+  /** Committed events after `afterSeq`, in seq order. */
+  events(query?: EventsQuery): Promise<TaskEvent[]>;
+  /** Calls `listener` with every event this store commits, after it commits, in seq order. */
+  subscribe(listener: EventListener): () => void;
+
+  /** Resolves when the database answers; rejects with STORE_UNAVAILABLE otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A list query after validation, as backends receive it. */
+export interface ListQuery {
+  project: string;
+  statuses: TaskStatus[] | null;
+  label: string | null;
+  worker: string | null;
+  text: string | null;
+  limit: number;
+  /** Creation-order position after which the page starts. */
+  afterOrd: number | null;
+}
+
+/**
+ * What a database implements. Thin by design: it answers Loads, persists Changes atomically and
+ * reads. No rule lives here: the rules are the programs it runs.
+ */
+export interface Backend {
+  readonly kind: StoreKind;
+  /**
+   * Runs one command as one transaction: `program(now)` with `now` read from `clock` when the
+   * transaction starts, every Load answered inside it, the Change persisted, then commit.
+   * Resolves only after a durable commit, with the events it committed (seq assigned).
+   */
+  execute<R>(program: (now: Instant) => Program<R>, clock: () => Instant): Promise<{ result: R; events: TaskEvent[] }>;
+  getTask(project: string, id: string): Promise<TaskDetail | null>;
+  /** Tasks in creation order, plus the creation-order position of the last one when more follow. */
+  listTasks(query: ListQuery): Promise<{ tasks: Task[]; lastOrd: number | null }>;
+  heldSlots(project: string): Promise<Slot[]>;
+  history(project: string, taskId: string, limit: number): Promise<TaskEvent[]>;
+  events(project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

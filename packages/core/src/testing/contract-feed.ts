@@ -1,0 +1,154 @@
+// Contract: events and reads (history, feed, subscriptions, listing with cursors), and races.
+import { describe, expect, it } from 'vitest';
+import type { TaskEvent } from '../model.js';
+import { DomainError } from '../errors.js';
+import { rejects, type Harness } from './harness.js';
+
+export function feedContract(h: Harness): void {
+  describe('events', () => {
+    it('every change appends events with strictly increasing seq; listeners get them after commit, in order', async () => {
+      const { store } = await h.open();
+      const seen: TaskEvent[] = [];
+      const stop = store.subscribe((event) => seen.push(event));
+      await store.addTasks({ tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }] });
+      await store.claimNextTask({ workerId: 'w' });
+      await store.startTask({ taskId: 'a', workerId: 'w' });
+      await store.completeTask({ taskId: 'a', workerId: 'w' });
+      await rejects(store.completeTask({ taskId: 'b', workerId: 'w' }), 'LEASE_LOST');
+      stop();
+      await store.claimNextTask({ workerId: 'w' });
+      const all = await store.events({ limit: 100 });
+      expect(seen).toEqual(all.slice(0, seen.length));
+      expect(seen.map((e) => e.type)).toEqual([
+        'task.added',
+        'task.added',
+        'slot.claimed',
+        'task.claimed',
+        'task.started',
+        'task.unblocked',
+        'task.completed',
+      ]);
+      for (let i = 1; i < all.length; i++) expect(all[i]!.seq).toBeGreaterThan(all[i - 1]!.seq);
+      expect(all.at(-1)).toMatchObject({ type: 'task.claimed', taskId: 'b', workerId: 'w', slot: 1, project: 'default' });
+    });
+
+    it('a listener that throws does not break the command or other listeners', async () => {
+      const { store } = await h.open();
+      const seen: string[] = [];
+      store.subscribe(() => {
+        throw new Error('listener bug');
+      });
+      store.subscribe((event) => seen.push(event.type));
+      await expect(store.addTask({ id: 'a', description: 'a' })).resolves.toMatchObject({ id: 'a' });
+      expect(seen).toEqual(['task.added']);
+    });
+
+    it('reads the feed after a seq, a page at a time, and per project', async () => {
+      const { store } = await h.open();
+      for (let i = 0; i < 5; i++) await store.addTask({ id: `t${i}`, description: 'x' });
+      await store.addTask({ id: 'other', description: 'x', project: 'elsewhere' });
+      const first = await store.events({ limit: 2 });
+      const rest = await store.events({ afterSeq: first.at(-1)!.seq, limit: 100 });
+      expect([...first, ...rest].map((e) => e.taskId)).toEqual(['t0', 't1', 't2', 't3', 't4', 'other']);
+      expect((await store.events({ project: 'elsewhere' })).map((e) => e.taskId)).toEqual(['other']);
+    });
+
+    it('a task\'s history is its events, oldest first', async () => {
+      const { store } = await h.open();
+      await store.addTask({ id: 't', description: 't' });
+      await store.claimNextTask({ workerId: 'w' });
+      await store.releaseTask({ taskId: 't', workerId: 'w' });
+      const history = await store.taskHistory({ taskId: 't' });
+      expect(history.map((e) => e.type)).toEqual(['task.added', 'task.claimed', 'task.released']);
+      expect(history[0]?.data.task).toMatchObject({ id: 't', status: 'available' });
+    });
+  });
+
+  describe('reads', () => {
+    it('getTask shows dependents; an unknown id is TASK_NOT_FOUND', async () => {
+      const { store } = await h.open();
+      await store.addTasks({
+        tasks: [
+          { id: 'a', description: 'a' },
+          { id: 'b', description: 'b', dependencies: ['a'] },
+          { id: 'c', description: 'c', dependencies: ['a'] },
+        ],
+      });
+      expect((await store.getTask({ taskId: 'a' })).dependents).toEqual(['b', 'c']);
+      const error = await rejects(store.getTask({ taskId: 'zzz' }), 'TASK_NOT_FOUND');
+      expect(error.httpStatus).toBe(404);
+    });
+
+    it('lists with filters, and cursor pages cover every task exactly once in creation order', async () => {
+      const { store } = await h.open();
+      const ids = Array.from({ length: 25 }, (_, i) => `task-${String(i).padStart(2, '0')}`);
+      await store.addTasks({ tasks: ids.map((id, i) => ({ id, description: i % 2 ? 'Odd one' : 'even one', labels: i % 5 ? [] : ['five'] })) });
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.listTasks({ limit: 7, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.tasks.map((t) => t.id));
+        cursor = page.nextCursor ?? undefined;
+        pages++;
+      } while (cursor);
+      expect(seen).toEqual(ids);
+      expect(pages).toBe(4);
+      expect((await store.listTasks({ label: 'five' })).tasks.map((t) => t.id)).toEqual(['task-00', 'task-05', 'task-10', 'task-15', 'task-20']);
+      expect((await store.listTasks({ text: 'ODD', limit: 1000 })).tasks).toHaveLength(12);
+      await store.claimNextTask({ workerId: 'w' });
+      expect((await store.listTasks({ status: ['claimed'] })).tasks.map((t) => t.id)).toEqual(['task-00']);
+      expect((await store.listTasks({ worker: 'w' })).tasks.map((t) => t.id)).toEqual(['task-00']);
+      await rejects(store.listTasks({ cursor: 'not-a-cursor' }), 'VALIDATION_FAILED');
+    });
+
+    it('projects are separate boards', async () => {
+      const { store } = await h.open({ slots: 1 });
+      await store.addTask({ id: 'same-id', description: 'in alpha', project: 'alpha' });
+      await store.addTask({ id: 'same-id', description: 'in beta', project: 'beta' });
+      const a = await store.claimNextTask({ workerId: 'w', project: 'alpha' });
+      const b = await store.claimNextTask({ workerId: 'w', project: 'beta' });
+      expect([a?.task.description, b?.task.description]).toEqual(['in alpha', 'in beta']);
+      expect(await store.claimNextTask({ workerId: 'v' })).toBeNull();
+    });
+  });
+
+  describe('races', () => {
+    it('32 concurrent claimers of one task: exactly one wins', async () => {
+      const { store } = await h.open({ slots: 32 });
+      await store.addTask({ id: 'prize', description: 'only one may have it' });
+      const workers = await Promise.all(Array.from({ length: 32 }, (_, i) => store.claimSlot({ workerId: `w${i}` })));
+      const outcomes = await Promise.allSettled(
+        workers.map(({ slot }) => store.claimTask({ taskId: 'prize', workerId: slot.worker as string, slot: slot.slot })),
+      );
+      const winners = outcomes.filter((o) => o.status === 'fulfilled');
+      expect(winners).toHaveLength(1);
+      for (const o of outcomes) {
+        if (o.status === 'rejected') expect((o.reason as DomainError).code).toBe('NOT_CLAIMABLE');
+      }
+      const holder = (winners[0] as PromiseFulfilledResult<{ task: { worker: string } }>).value.task.worker;
+      expect((await store.getTask({ taskId: 'prize' })).worker).toBe(holder);
+    });
+
+    it('32 workers running claim-next over 1,000 tasks: every task claimed exactly once', async () => {
+      const { store } = await h.open({ slots: 32 });
+      await store.addTasks({ tasks: Array.from({ length: 1000 }, (_, i) => ({ id: `job-${i}`, description: `job ${i}` })) });
+      const claims = new Map<string, string[]>();
+      await Promise.all(
+        Array.from({ length: 32 }, async (_, w) => {
+          const workerId = `worker-${w}`;
+          for (let guard = 0; guard < 2000; guard++) {
+            const got = await store.claimNextTask({ workerId });
+            if (!got) return;
+            claims.set(got.task.id, [...(claims.get(got.task.id) ?? []), workerId]);
+            await store.completeTask({ taskId: got.task.id, workerId });
+          }
+        }),
+      );
+      expect(claims.size).toBe(1000);
+      expect([...claims.values()].every((holders) => holders.length === 1)).toBe(true);
+      const done = await store.listTasks({ status: ['done'], limit: 1000 });
+      expect(done.tasks).toHaveLength(1000);
+    });
+  });
+}
