@@ -1,0 +1,335 @@
+// Every SQL statement of the SQLite store, prepared once: Load answers, Change writes and reads.
+import type Database from 'better-sqlite3';
+import {
+  DomainError,
+  NO_DEADLINE_KEY,
+  type Change,
+  type ListQuery,
+  type Load,
+  type Slot,
+  type Task,
+  type TaskDetail,
+  type TaskEvent,
+  type TaskStatus,
+} from '@task-coordinator/core';
+
+interface TaskRow {
+  ord: number;
+  project: string;
+  id: string;
+  description: string;
+  status: TaskStatus;
+  priority: number;
+  labels: string;
+  deadline: number | null;
+  output: string | null;
+  error: string | null;
+  worker: string | null;
+  slot: number | null;
+  attempts: number;
+  max_attempts: number;
+  lease_expires_at: number | null;
+  created_at: number;
+  started_at: number | null;
+  completed_at: number | null;
+  updated_at: number;
+  version: number;
+  deps: string | null;
+}
+
+interface SlotRow {
+  project: string;
+  slot: number;
+  worker: string | null;
+  task_id: string | null;
+  lease_expires_at: number;
+  claimed_at: number;
+  last_seen_at: number;
+}
+
+interface EventRow {
+  seq: number;
+  at: number;
+  type: TaskEvent['type'];
+  project: string;
+  task_id: string | null;
+  worker_id: string | null;
+  slot: number | null;
+  data: string;
+}
+
+// Dependencies come from the edge table; the primary key keeps them sorted by id.
+const TASK_COLUMNS = `t.ord, t.project, t.id, t.description, t.status, t.priority, t.labels, t.deadline, t.output, t.error,
+  t.worker, t.slot, t.attempts, t.max_attempts, t.lease_expires_at, t.created_at, t.started_at, t.completed_at,
+  t.updated_at, t.version,
+  (SELECT json_group_array(d.depends_on) FROM task_dependencies d WHERE d.project = t.project AND d.task_id = t.id) AS deps`;
+
+const HELD = `t.status IN ('claimed','working')`;
+
+function toTask(row: TaskRow): Task {
+  return {
+    id: row.id,
+    project: row.project,
+    description: row.description,
+    status: row.status,
+    priority: row.priority,
+    dependencies: row.deps ? (JSON.parse(row.deps) as string[]).sort() : [],
+    labels: JSON.parse(row.labels) as string[],
+    deadline: row.deadline,
+    output: row.output,
+    error: row.error,
+    worker: row.worker,
+    slot: row.slot,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    leaseExpiresAt: row.lease_expires_at,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+  };
+}
+
+function toSlot(row: SlotRow): Slot {
+  return {
+    project: row.project,
+    slot: row.slot,
+    worker: row.worker,
+    taskId: row.task_id,
+    leaseExpiresAt: row.lease_expires_at,
+    claimedAt: row.claimed_at,
+    lastSeenAt: row.last_seen_at,
+  };
+}
+
+function toEvent(row: EventRow): TaskEvent {
+  return {
+    seq: row.seq,
+    at: row.at,
+    type: row.type,
+    project: row.project,
+    taskId: row.task_id,
+    workerId: row.worker_id,
+    slot: row.slot,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+  };
+}
+
+function taskParams(task: Task) {
+  return {
+    project: task.project,
+    id: task.id,
+    description: task.description,
+    status: task.status,
+    priority: task.priority,
+    labels: JSON.stringify(task.labels),
+    deadline: task.deadline,
+    deadline_key: task.deadline ?? NO_DEADLINE_KEY,
+    output: task.output,
+    error: task.error,
+    worker: task.worker,
+    slot: task.slot,
+    attempts: task.attempts,
+    max_attempts: task.maxAttempts,
+    lease_expires_at: task.leaseExpiresAt,
+    created_at: task.createdAt,
+    started_at: task.startedAt,
+    completed_at: task.completedAt,
+    updated_at: task.updatedAt,
+    version: task.version,
+  };
+}
+
+export type Queries = ReturnType<typeof prepareQueries>;
+
+export function prepareQueries(db: Database.Database) {
+  const s = {
+    tasksByIds: db.prepare<[string, string], TaskRow>(
+      `SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.project = ? AND t.id IN (SELECT value FROM json_each(?))`,
+    ),
+    taskById: db.prepare<[string, string], TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.project = ? AND t.id = ?`),
+    statuses: db.prepare<[string, string], { id: string; status: TaskStatus }>(
+      `SELECT id, status FROM tasks WHERE project = ? AND id IN (SELECT value FROM json_each(?))`,
+    ),
+    dependents: db.prepare<[string, string], TaskRow>(
+      `SELECT ${TASK_COLUMNS} FROM task_dependencies e JOIN tasks t ON t.project = e.project AND t.id = e.task_id
+       WHERE e.project = ? AND e.depends_on = ?`,
+    ),
+    dependentsInStatus: db.prepare<[string, string, string], TaskRow>(
+      `SELECT ${TASK_COLUMNS} FROM task_dependencies e JOIN tasks t ON t.project = e.project AND t.id = e.task_id
+       WHERE e.project = ? AND e.depends_on = ? AND t.status = ?`,
+    ),
+    dependentIds: db.prepare<[string, string], { task_id: string }>(
+      `SELECT task_id FROM task_dependencies WHERE project = ? AND depends_on = ? ORDER BY task_id`,
+    ),
+    // Reads the head of the tasks_ready index: no sort, no scan of the board.
+    nextAvailable: db.prepare<[string], TaskRow>(
+      `SELECT ${TASK_COLUMNS} FROM tasks t INDEXED BY tasks_ready
+       WHERE t.project = ? AND t.status = 'available'
+       ORDER BY t.priority DESC, t.deadline_key, t.ord LIMIT 1`,
+    ),
+    nextAvailableLabelled: db.prepare<[string, string], TaskRow>(
+      `SELECT ${TASK_COLUMNS} FROM tasks t INDEXED BY tasks_ready
+       WHERE t.project = ? AND t.status = 'available'
+         AND EXISTS (SELECT 1 FROM json_each(t.labels) l WHERE l.value IN (SELECT value FROM json_each(?)))
+       ORDER BY t.priority DESC, t.deadline_key, t.ord LIMIT 1`,
+    ),
+    workerTasks: db.prepare<[string, string], TaskRow>(
+      `SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.project = ? AND t.worker = ? AND ${HELD} ORDER BY t.ord`,
+    ),
+    expiredTasks: db.prepare<[number, number], TaskRow>(
+      `SELECT ${TASK_COLUMNS} FROM tasks t WHERE ${HELD} AND t.lease_expires_at <= ? ORDER BY t.lease_expires_at, t.ord LIMIT ?`,
+    ),
+    countTasks: db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM tasks WHERE project = ?`),
+    slot: db.prepare<[string, number], SlotRow>(`SELECT * FROM slots WHERE project = ? AND slot = ?`),
+    workerSlots: db.prepare<[string, string], SlotRow>(`SELECT * FROM slots WHERE project = ? AND worker = ? ORDER BY slot`),
+    heldSlots: db.prepare<[string], SlotRow>(`SELECT * FROM slots WHERE project = ? ORDER BY slot`),
+    heldSlotNumbers: db.prepare<[string], { slot: number }>(`SELECT slot FROM slots WHERE project = ? ORDER BY slot`),
+    expiredSlots: db.prepare<[number, number], SlotRow>(`SELECT * FROM slots WHERE lease_expires_at <= ? ORDER BY lease_expires_at, project, slot LIMIT ?`),
+
+    insertTask: db.prepare(
+      `INSERT INTO tasks (project, id, description, status, priority, labels, deadline, deadline_key, output, error, worker, slot,
+         attempts, max_attempts, lease_expires_at, created_at, started_at, completed_at, updated_at, version)
+       VALUES (@project, @id, @description, @status, @priority, @labels, @deadline, @deadline_key, @output, @error, @worker, @slot,
+         @attempts, @max_attempts, @lease_expires_at, @created_at, @started_at, @completed_at, @updated_at, @version)`,
+    ),
+    insertEdge: db.prepare<[string, string, string]>(`INSERT INTO task_dependencies (project, task_id, depends_on) VALUES (?, ?, ?)`),
+    // Applies only on the version the rule read: a lost race can never overwrite a newer row.
+    updateTask: db.prepare(
+      `UPDATE tasks SET description = @description, status = @status, priority = @priority, labels = @labels, deadline = @deadline,
+         deadline_key = @deadline_key, output = @output, error = @error, worker = @worker, slot = @slot, attempts = @attempts,
+         max_attempts = @max_attempts, lease_expires_at = @lease_expires_at, started_at = @started_at,
+         completed_at = @completed_at, updated_at = @updated_at, version = @version
+       WHERE project = @project AND id = @id AND version = @version - 1`,
+    ),
+    deleteProjectEdges: db.prepare<[string]>(`DELETE FROM task_dependencies WHERE project = ?`),
+    deleteProjectTasks: db.prepare<[string]>(`DELETE FROM tasks WHERE project = ?`),
+    putSlot: db.prepare(
+      `INSERT INTO slots (project, slot, worker, task_id, lease_expires_at, claimed_at, last_seen_at)
+       VALUES (@project, @slot, @worker, @taskId, @leaseExpiresAt, @claimedAt, @lastSeenAt)
+       ON CONFLICT (project, slot) DO UPDATE SET worker = excluded.worker, task_id = excluded.task_id,
+         lease_expires_at = excluded.lease_expires_at, claimed_at = excluded.claimed_at, last_seen_at = excluded.last_seen_at`,
+    ),
+    deleteSlot: db.prepare<[string, number]>(`DELETE FROM slots WHERE project = ? AND slot = ?`),
+    insertEvent: db.prepare<[number, string, string, string | null, string | null, number | null, string]>(
+      `INSERT INTO events (at, type, project, task_id, worker_id, slot, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+
+    history: db.prepare<[string, string, number], EventRow>(
+      `SELECT * FROM events WHERE project = ? AND task_id = ? ORDER BY seq LIMIT ?`,
+    ),
+    eventsAfter: db.prepare<[number, number], EventRow>(`SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?`),
+    projectEventsAfter: db.prepare<[string, number, number], EventRow>(
+      `SELECT * FROM events WHERE project = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    ),
+  };
+
+  const listCache = new Map<string, Database.Statement>();
+
+  return {
+    /** Answers one Load of a rule, inside the command's transaction. */
+    answer(load: Load): unknown {
+      switch (load.kind) {
+        case 'tasks':
+          if (load.ids.length === 1) {
+            const row = s.taskById.get(load.project, load.ids[0] as string);
+            return row ? [toTask(row)] : [];
+          }
+          return load.ids.length ? s.tasksByIds.all(load.project, JSON.stringify(load.ids)).map(toTask) : [];
+        case 'statuses':
+          return new Map(load.ids.length ? s.statuses.all(load.project, JSON.stringify(load.ids)).map((r) => [r.id, r.status] as const) : []);
+        case 'dependents':
+          return (load.status === null ? s.dependents.all(load.project, load.id) : s.dependentsInStatus.all(load.project, load.id, load.status)).map(
+            toTask,
+          );
+        case 'nextAvailable': {
+          const row = load.labels ? s.nextAvailableLabelled.get(load.project, JSON.stringify(load.labels)) : s.nextAvailable.get(load.project);
+          return row ? toTask(row) : null;
+        }
+        case 'workerTasks':
+          return s.workerTasks.all(load.project, load.worker).map(toTask);
+        case 'slot': {
+          const row = s.slot.get(load.project, load.slot);
+          return row ? toSlot(row) : null;
+        }
+        case 'workerSlots':
+          return s.workerSlots.all(load.project, load.worker).map(toSlot);
+        case 'heldSlotNumbers':
+          return s.heldSlotNumbers.all(load.project).map((r) => r.slot);
+        case 'expiredTasks':
+          return s.expiredTasks.all(load.now, load.limit).map(toTask);
+        case 'expiredSlots':
+          return s.expiredSlots.all(load.now, load.limit).map(toSlot);
+        case 'countTasks':
+          return (s.countTasks.get(load.project) as { n: number }).n;
+      }
+    },
+
+    /** Writes a rule's Change; returns the committed events with their seq. */
+    persist(change: Change): TaskEvent[] {
+      if (change.deleteProject !== null) {
+        s.deleteProjectEdges.run(change.deleteProject);
+        s.deleteProjectTasks.run(change.deleteProject);
+      }
+      for (const task of change.insertTasks) {
+        s.insertTask.run(taskParams(task));
+        for (const dep of task.dependencies) s.insertEdge.run(task.project, task.id, dep);
+      }
+      for (const task of change.updateTasks) {
+        if (s.updateTask.run(taskParams(task)).changes !== 1) {
+          throw new DomainError('STORE_BUSY', `task ${task.id} changed concurrently; retry`, { taskId: task.id });
+        }
+      }
+      for (const { project, slot } of change.deleteSlots) s.deleteSlot.run(project, slot);
+      for (const slot of change.putSlots) s.putSlot.run(slot);
+      return change.events.map((e) => {
+        const data = JSON.stringify(e.data);
+        const seq = Number(s.insertEvent.run(e.at, e.type, e.project, e.taskId, e.workerId, e.slot, data).lastInsertRowid);
+        return { seq, ...e, data: JSON.parse(data) as Record<string, unknown> };
+      });
+    },
+
+    getTask(project: string, id: string): TaskDetail | null {
+      const row = s.taskById.get(project, id);
+      if (!row) return null;
+      return { ...toTask(row), dependents: s.dependentIds.all(project, id).map((r) => r.task_id) };
+    },
+
+    listTasks(query: ListQuery): { tasks: Task[]; lastOrd: number | null } {
+      const where = ['t.project = @project'];
+      if (query.afterOrd !== null) where.push('t.ord > @afterOrd');
+      if (query.statuses) where.push('t.status IN (SELECT value FROM json_each(@statuses))');
+      if (query.label !== null) where.push('EXISTS (SELECT 1 FROM json_each(t.labels) l WHERE l.value = @label)');
+      if (query.worker !== null) where.push('t.worker = @worker');
+      if (query.text !== null) where.push('(instr(lower(t.id), lower(@text)) > 0 OR instr(lower(t.description), lower(@text)) > 0)');
+      const sql = `SELECT ${TASK_COLUMNS} FROM tasks t WHERE ${where.join(' AND ')} ORDER BY t.ord LIMIT @limit`;
+      let statement = listCache.get(sql);
+      if (!statement) listCache.set(sql, (statement = db.prepare(sql)));
+      const rows = statement.all({
+        project: query.project,
+        limit: query.limit + 1,
+        ...(query.afterOrd !== null ? { afterOrd: query.afterOrd } : {}),
+        ...(query.statuses ? { statuses: JSON.stringify(query.statuses) } : {}),
+        ...(query.label !== null ? { label: query.label } : {}),
+        ...(query.worker !== null ? { worker: query.worker } : {}),
+        ...(query.text !== null ? { text: query.text } : {}),
+      }) as TaskRow[];
+      const more = rows.length > query.limit;
+      const page = rows.slice(0, query.limit);
+      return { tasks: page.map(toTask), lastOrd: more ? (page[page.length - 1] as TaskRow).ord : null };
+    },
+
+    heldSlots(project: string): Slot[] {
+      return s.heldSlots.all(project).map(toSlot);
+    },
+
+    history(project: string, taskId: string, limit: number): TaskEvent[] {
+      return s.history.all(project, taskId, limit).map(toEvent);
+    },
+
+    events(project: string | null, afterSeq: number, limit: number): TaskEvent[] {
+      return (project === null ? s.eventsAfter.all(afterSeq, limit) : s.projectEventsAfter.all(project, afterSeq, limit)).map(toEvent);
+    },
+  };
+}
