@@ -141,6 +141,22 @@ function taskParams(task: Task) {
   };
 }
 
+/** The statements on hot paths, exported so tests can check their query plans. */
+export const SQL = {
+  taskById: `SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.project = ? AND t.id = ?`,
+  dependentsInStatus: `SELECT ${TASK_COLUMNS} FROM task_dependencies e JOIN tasks t ON t.project = e.project AND t.id = e.task_id
+       WHERE e.project = ? AND e.depends_on = ? AND t.status = ?`,
+  nextAvailable: `SELECT ${TASK_COLUMNS} FROM tasks t INDEXED BY tasks_ready
+       WHERE t.project = ? AND t.status = 'available'
+       ORDER BY t.priority DESC, t.deadline_key, t.ord LIMIT 1`,
+  nextAvailableLabelled: `SELECT ${TASK_COLUMNS} FROM tasks t INDEXED BY tasks_ready
+       WHERE t.project = ? AND t.status = 'available'
+         AND EXISTS (SELECT 1 FROM json_each(t.labels) l WHERE l.value IN (SELECT value FROM json_each(?)))
+       ORDER BY t.priority DESC, t.deadline_key, t.ord LIMIT 1`,
+  workerTasks: `SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.project = ? AND t.worker = ? AND ${HELD} ORDER BY t.ord`,
+  expiredTasks: `SELECT ${TASK_COLUMNS} FROM tasks t WHERE ${HELD} AND t.lease_expires_at <= ? ORDER BY t.lease_expires_at, t.ord LIMIT ?`,
+} as const;
+
 export type Queries = ReturnType<typeof prepareQueries>;
 
 export function prepareQueries(db: Database.Database) {
@@ -148,7 +164,7 @@ export function prepareQueries(db: Database.Database) {
     tasksByIds: db.prepare<[string, string], TaskRow>(
       `SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.project = ? AND t.id IN (SELECT value FROM json_each(?))`,
     ),
-    taskById: db.prepare<[string, string], TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.project = ? AND t.id = ?`),
+    taskById: db.prepare<[string, string], TaskRow>(SQL.taskById),
     statuses: db.prepare<[string, string], { id: string; status: TaskStatus }>(
       `SELECT id, status FROM tasks WHERE project = ? AND id IN (SELECT value FROM json_each(?))`,
     ),
@@ -156,31 +172,15 @@ export function prepareQueries(db: Database.Database) {
       `SELECT ${TASK_COLUMNS} FROM task_dependencies e JOIN tasks t ON t.project = e.project AND t.id = e.task_id
        WHERE e.project = ? AND e.depends_on = ?`,
     ),
-    dependentsInStatus: db.prepare<[string, string, string], TaskRow>(
-      `SELECT ${TASK_COLUMNS} FROM task_dependencies e JOIN tasks t ON t.project = e.project AND t.id = e.task_id
-       WHERE e.project = ? AND e.depends_on = ? AND t.status = ?`,
-    ),
+    dependentsInStatus: db.prepare<[string, string, string], TaskRow>(SQL.dependentsInStatus),
     dependentIds: db.prepare<[string, string], { task_id: string }>(
       `SELECT task_id FROM task_dependencies WHERE project = ? AND depends_on = ? ORDER BY task_id`,
     ),
     // Reads the head of the tasks_ready index: no sort, no scan of the board.
-    nextAvailable: db.prepare<[string], TaskRow>(
-      `SELECT ${TASK_COLUMNS} FROM tasks t INDEXED BY tasks_ready
-       WHERE t.project = ? AND t.status = 'available'
-       ORDER BY t.priority DESC, t.deadline_key, t.ord LIMIT 1`,
-    ),
-    nextAvailableLabelled: db.prepare<[string, string], TaskRow>(
-      `SELECT ${TASK_COLUMNS} FROM tasks t INDEXED BY tasks_ready
-       WHERE t.project = ? AND t.status = 'available'
-         AND EXISTS (SELECT 1 FROM json_each(t.labels) l WHERE l.value IN (SELECT value FROM json_each(?)))
-       ORDER BY t.priority DESC, t.deadline_key, t.ord LIMIT 1`,
-    ),
-    workerTasks: db.prepare<[string, string], TaskRow>(
-      `SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.project = ? AND t.worker = ? AND ${HELD} ORDER BY t.ord`,
-    ),
-    expiredTasks: db.prepare<[number, number], TaskRow>(
-      `SELECT ${TASK_COLUMNS} FROM tasks t WHERE ${HELD} AND t.lease_expires_at <= ? ORDER BY t.lease_expires_at, t.ord LIMIT ?`,
-    ),
+    nextAvailable: db.prepare<[string], TaskRow>(SQL.nextAvailable),
+    nextAvailableLabelled: db.prepare<[string, string], TaskRow>(SQL.nextAvailableLabelled),
+    workerTasks: db.prepare<[string, string], TaskRow>(SQL.workerTasks),
+    expiredTasks: db.prepare<[number, number], TaskRow>(SQL.expiredTasks),
     countTasks: db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM tasks WHERE project = ?`),
     slot: db.prepare<[string, number], SlotRow>(`SELECT * FROM slots WHERE project = ? AND slot = ?`),
     workerSlots: db.prepare<[string, string], SlotRow>(`SELECT * FROM slots WHERE project = ? AND worker = ? ORDER BY slot`),
