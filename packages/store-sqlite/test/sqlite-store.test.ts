@@ -43,7 +43,7 @@ describe('sqlite store', () => {
     const store = await open('pragmas.db');
     await store.addTask({ id: 'a', description: 'a' });
     const db = new Database(tmp.file('pragmas.db'), { readonly: true });
-    cleanups.push(() => db.close());
+    cleanups.push(() => void db.close());
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(store.database.integrityCheck()).toBe('ok');
@@ -55,7 +55,7 @@ describe('sqlite store', () => {
   it('claim-next reads the ready-set index: no scan, no sort', async () => {
     await open('plan.db');
     const db = new Database(tmp.file('plan.db'), { readonly: true });
-    cleanups.push(() => db.close());
+    cleanups.push(() => void db.close());
     const plan = (sql: string, ...args: unknown[]) =>
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
     for (const [name, sql, args] of [

@@ -156,7 +156,23 @@ export function* addTasks(ctx: RuleContext, input: ParsedAddTasks): Program<AddT
   for (const task of fresh) {
     const allDone = task.dependencies.every((d) => !freshIds.has(d) && statuses.get(d) === 'done');
     const created = changes.insertTask({ ...task, status: allDone ? 'available' : 'blocked' });
-    changes.event('task.added', project, { taskId: created.id }, { task: created });
+    // The event carries what the task was created with; the row has the rest (nulls, zeros, the
+    // event's own project/taskId/at). Kept lean: it is written once per task on the bulk-add path.
+    changes.event(
+      'task.added',
+      project,
+      { taskId: created.id },
+      {
+        to: created.status,
+        description: created.description,
+        priority: created.priority,
+        dependencies: [...created.dependencies],
+        labels: [...created.labels],
+        deadline: created.deadline,
+        maxAttempts: created.maxAttempts,
+        ...(created.output !== null ? { output: created.output } : {}),
+      },
+    );
   }
 
   const tasks = wanted.map((task) => changes.pendingTask(task.id) ?? (stored.get(task.id) as Task));

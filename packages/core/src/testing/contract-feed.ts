@@ -60,7 +60,7 @@ export function feedContract(h: Harness): void {
       await store.releaseTask({ taskId: 't', workerId: 'w' });
       const history = await store.taskHistory({ taskId: 't' });
       expect(history.map((e) => e.type)).toEqual(['task.added', 'task.claimed', 'task.released']);
-      expect(history[0]?.data.task).toMatchObject({ id: 't', status: 'available' });
+      expect(history[0]?.data).toMatchObject({ to: 'available', description: 't', priority: 0, dependencies: [], maxAttempts: 3 });
     });
   });
 
