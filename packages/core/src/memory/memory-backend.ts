@@ -104,23 +104,27 @@ export class MemoryBackend implements Backend {
       case 'heldSlotNumbers':
         return [...this.project(load.project).slots.keys()].sort((a, b) => a - b);
       case 'expiredTasks': {
-        const out: Task[] = [];
+        // Oldest lease first, then creation order: the order every store answers in.
+        const out: Row[] = [];
         for (const state of this.projects.values()) {
           for (const ids of state.activeByWorker.values()) {
             for (const id of ids) {
-              const task = (state.tasks.get(id) as Row).task;
-              if (task.leaseExpiresAt !== null && task.leaseExpiresAt <= load.now) out.push(cloneTask(task));
+              const row = state.tasks.get(id) as Row;
+              if (row.task.leaseExpiresAt !== null && row.task.leaseExpiresAt <= load.now) out.push(row);
             }
           }
         }
-        return out.sort((a, b) => (a.leaseExpiresAt ?? 0) - (b.leaseExpiresAt ?? 0)).slice(0, load.limit);
+        out.sort((a, b) => (a.task.leaseExpiresAt ?? 0) - (b.task.leaseExpiresAt ?? 0) || a.ord - b.ord);
+        return out.slice(0, load.limit).map((r) => cloneTask(r.task));
       }
       case 'expiredSlots': {
+        // Oldest lease first, then project and slot number.
         const out: Slot[] = [];
         for (const state of this.projects.values()) {
           for (const slot of state.slots.values()) if (slot.leaseExpiresAt <= load.now) out.push(cloneSlot(slot));
         }
-        return out.sort((a, b) => a.leaseExpiresAt - b.leaseExpiresAt).slice(0, load.limit);
+        out.sort((a, b) => a.leaseExpiresAt - b.leaseExpiresAt || (a.project < b.project ? -1 : a.project > b.project ? 1 : a.slot - b.slot));
+        return out.slice(0, load.limit);
       }
       case 'countTasks':
         return this.project(load.project).tasks.size;
