@@ -30,7 +30,6 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 
 const ID_PATTERN = /^[A-Za-z0-9._:/-]+$/;
 // Worker ids come from many clients (hostnames, agent names); refuse only control characters.
-// eslint-disable-next-line no-control-regex
 const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
 
 /** UTF-8 byte length without TextEncoder allocation (core stays free of platform APIs). */

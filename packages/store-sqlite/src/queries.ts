@@ -11,6 +11,7 @@ import {
   type TaskDetail,
   type TaskEvent,
   type TaskStatus,
+  TASK_STATUSES,
 } from '@task-coordinator/core';
 
 interface TaskRow {
@@ -162,8 +163,11 @@ const TASK_WRITE_COLUMNS = [
 /** The statements on hot paths, exported so tests can check their query plans. */
 export const SQL = {
   taskById: `SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.project = ? AND t.id = ?`,
-  dependentsInStatus: `SELECT ${TASK_COLUMNS} FROM task_dependencies e JOIN tasks t ON t.project = e.project AND t.id = e.task_id
-       WHERE e.project = ? AND e.depends_on = ? AND t.status = ?`,
+  // The status is a literal, never a bound parameter: a parameter that could match a partial
+  // index's WHERE makes SQLite re-prepare the statement on every run (17 µs instead of 4.5 µs).
+  dependentsInStatus: (status: TaskStatus) =>
+    `SELECT ${TASK_COLUMNS} FROM task_dependencies e JOIN tasks t ON t.project = e.project AND t.id = e.task_id
+       WHERE e.project = ? AND e.depends_on = ? AND t.status = '${status}'`,
   nextAvailable: `SELECT ${TASK_COLUMNS} FROM tasks t INDEXED BY tasks_ready
        WHERE t.project = ? AND t.status = 'available'
        ORDER BY t.priority DESC, t.deadline_key, t.ord LIMIT 1`,
@@ -190,7 +194,9 @@ export function prepareQueries(db: Database.Database) {
       `SELECT ${TASK_COLUMNS} FROM task_dependencies e JOIN tasks t ON t.project = e.project AND t.id = e.task_id
        WHERE e.project = ? AND e.depends_on = ?`,
     ),
-    dependentsInStatus: db.prepare<[string, string, string], TaskRow>(SQL.dependentsInStatus),
+    dependentsInStatus: new Map(
+      TASK_STATUSES.map((status) => [status, db.prepare<[string, string], TaskRow>(SQL.dependentsInStatus(status))] as const),
+    ),
     dependentIds: db.prepare<[string, string], { task_id: string }>(
       `SELECT task_id FROM task_dependencies WHERE project = ? AND depends_on = ? ORDER BY task_id`,
     ),
@@ -253,7 +259,7 @@ export function prepareQueries(db: Database.Database) {
         case 'statuses':
           return new Map(load.ids.length ? s.statuses.all(load.project, JSON.stringify(load.ids)).map((r) => [r.id, r.status] as const) : []);
         case 'dependents':
-          return (load.status === null ? s.dependents.all(load.project, load.id) : s.dependentsInStatus.all(load.project, load.id, load.status)).map(
+          return (load.status === null ? s.dependents.all(load.project, load.id) : s.dependentsInStatus.get(load.status)!.all(load.project, load.id)).map(
             toTask,
           );
         case 'nextAvailable': {

@@ -68,7 +68,7 @@ describe('sqlite store', () => {
     }
     expect(plan(SQL.expiredTasks, 0, 10)).toContain('tasks_held_by_lease');
     expect(plan(SQL.workerTasks, 'default', 'w')).toContain('tasks_held_by_worker');
-    expect(plan(SQL.dependentsInStatus, 'default', 'a', 'blocked')).toContain('task_dependents');
+    expect(plan(SQL.dependentsInStatus('blocked'), 'default', 'a')).toContain('task_dependents');
   });
 
   it('refuses a file it cannot open with STORE_UNAVAILABLE and a one-line reason', async () => {
