@@ -1,7 +1,7 @@
 // The Store every database gets: validates input, runs the rule as a program on the backend, fans out events.
 import { resolveConfig, type CoordinatorConfig, type RuleContext } from './config.js';
 import { DomainError } from './errors.js';
-import type { Instant, SlotView, Task, TaskDetail, TaskEvent } from './model.js';
+import { TASK_STATUSES, type BoardStats, type Instant, type SlotView, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from './model.js';
 import type { Program } from './engine/program.js';
 import {
   AddTasksInputSchema,
@@ -13,6 +13,7 @@ import {
   CompleteTaskInputSchema,
   CreateTaskInputSchema,
   DEFAULT_PROJECT,
+  EditTaskInputSchema,
   EventsQuerySchema,
   ExpireLeasesInputSchema,
   FailTaskInputSchema,
@@ -25,6 +26,7 @@ import {
   ReleaseTaskInputSchema,
   ResetTaskInputSchema,
   StartTaskInputSchema,
+  StatsQuerySchema,
   type AddTasksInput,
   type CancelTaskInput,
   type ClaimNextInput,
@@ -33,6 +35,7 @@ import {
   type CleanAllInput,
   type CompleteTaskInput,
   type CreateTaskInput,
+  type EditTaskInput,
   type EventsQuery,
   type ExpireLeasesInput,
   type FailTaskInput,
@@ -44,13 +47,14 @@ import {
   type ReleaseTaskInput,
   type ResetTaskInput,
   type StartTaskInput,
+  type StatsQuery,
 } from './schemas.js';
 import { failValidation, parseInput } from './validate.js';
 import type { Backend, EventListener, Store, StoreKind, TaskPage } from './store.js';
 import { addTasks, type AddTasksResult } from './rules/add.js';
 import { claimNextTask, claimTask, type ClaimResult } from './rules/claim.js';
 import { completeTask, failTask, releaseTask, startTask, type CompleteResult, type TaskResult } from './rules/holder.js';
-import { cancelTask, cleanAll, resetTask, type CleanAllResult } from './rules/admin.js';
+import { cancelTask, cleanAll, editTask, resetTask, type CleanAllResult } from './rules/admin.js';
 import { claimSlot, heartbeat, releaseSlot, type HeartbeatResult, type ReleaseSlotResult, type SlotResult } from './rules/slots.js';
 import { expireLeases, type ExpireResult } from './rules/leases.js';
 import { defaultClock, defaultIdGenerator } from './defaults.js';
@@ -169,6 +173,10 @@ export class Coordinator implements Store {
     return this.run(cancelTask, parseInput(CancelTaskInputSchema, input, 'cancel'));
   }
 
+  async editTask(input: EditTaskInput): Promise<TaskResult> {
+    return this.run(editTask, parseInput(EditTaskInputSchema, input, 'edit'));
+  }
+
   async cleanAll(input: CleanAllInput = {}): Promise<CleanAllResult> {
     return this.run(cleanAll, parseInput(CleanAllInputSchema, input, 'clean-all'));
   }
@@ -225,6 +233,19 @@ export class Coordinator implements Store {
       );
     }
     return views;
+  }
+
+  async stats(query: StatsQuery = {}): Promise<BoardStats> {
+    const project = parseInput(StatsQuerySchema, query, 'query').project ?? DEFAULT_PROJECT;
+    const [counts, slots, lastSeq] = await Promise.all([this.backend.countByStatus(project), this.backend.heldSlots(project), this.backend.lastSeq()]);
+    const tasks = Object.fromEntries(TASK_STATUSES.map((status) => [status, counts[status] ?? 0])) as Record<TaskStatus, number>;
+    return {
+      project,
+      tasks,
+      total: TASK_STATUSES.reduce((sum, status) => sum + tasks[status], 0),
+      slots: { total: Math.max(this.config.slots, ...slots.map((s) => s.slot)), held: slots.length, busy: slots.filter((s) => s.taskId !== null).length },
+      lastSeq,
+    };
   }
 
   async taskHistory(query: HistoryQuery): Promise<TaskEvent[]> {

@@ -91,6 +91,7 @@ export interface SlotView {
 
 export const EVENT_TYPES = [
   'task.added',
+  'task.edited',
   'task.claimed',
   'task.started',
   'task.completed',
@@ -122,6 +123,15 @@ export interface EventDraft {
 /** A committed event. `seq` strictly increases across the whole store. */
 export interface TaskEvent extends EventDraft {
   seq: number;
+}
+
+/** Counts for dashboards and health: tasks by status, slots in use, the last event. */
+export interface BoardStats {
+  project: string;
+  tasks: Record<TaskStatus, number>;
+  total: number;
+  slots: { total: number; held: number; busy: number };
+  lastSeq: number;
 }
 
 /** A task with the ids of the tasks that depend on it. */

@@ -167,6 +167,21 @@ export const ReleaseTaskInputSchema = z.strictObject({
 });
 export type ReleaseTaskInput = z.input<typeof ReleaseTaskInputSchema>;
 
+export const EditTaskInputSchema = z
+  .strictObject({
+    ...projectField,
+    taskId: TaskIdSchema,
+    description: CreateTaskInputSchema.shape.description.optional(),
+    priority: CreateTaskInputSchema.shape.priority,
+    labels: CreateTaskInputSchema.shape.labels,
+    deadline: CreateTaskInputSchema.shape.deadline,
+    maxAttempts: CreateTaskInputSchema.shape.maxAttempts,
+  })
+  .refine((v) => ['description', 'priority', 'labels', 'deadline', 'maxAttempts'].some((k) => k in v), {
+    message: 'give at least one of description, priority, labels, deadline, maxAttempts',
+  });
+export type EditTaskInput = z.input<typeof EditTaskInputSchema>;
+
 export const ResetTaskInputSchema = z.strictObject({ ...projectField, taskId: TaskIdSchema });
 export type ResetTaskInput = z.input<typeof ResetTaskInputSchema>;
 
@@ -224,6 +239,9 @@ export const EventsQuerySchema = z.strictObject({
   limit: z.number().int().min(1).max(LIMITS.pageMax).optional(),
 });
 export type EventsQuery = z.input<typeof EventsQuerySchema>;
+
+export const StatsQuerySchema = z.strictObject({ ...projectField });
+export type StatsQuery = z.input<typeof StatsQuerySchema>;
 
 export const ExpireLeasesInputSchema = z.strictObject({
   limit: z.number().int().min(1).max(LIMITS.pageMax).optional(),

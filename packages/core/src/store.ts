@@ -1,6 +1,6 @@
 // The store contract (what the server calls) and the backend seam (what each database implements).
 import type { CoordinatorConfig } from './config.js';
-import type { Instant, Slot, SlotView, Task, TaskDetail, TaskEvent, TaskStatus } from './model.js';
+import type { BoardStats, Instant, Slot, SlotView, Task, TaskDetail, TaskEvent, TaskStatus } from './model.js';
 import type { Program } from './engine/program.js';
 import type {
   AddTasksInput,
@@ -11,6 +11,7 @@ import type {
   CleanAllInput,
   CompleteTaskInput,
   CreateTaskInput,
+  EditTaskInput,
   EventsQuery,
   ExpireLeasesInput,
   FailTaskInput,
@@ -22,6 +23,7 @@ import type {
   ReleaseTaskInput,
   ResetTaskInput,
   StartTaskInput,
+  StatsQuery,
 } from './schemas.js';
 import type { AddTasksResult } from './rules/add.js';
 import type { ClaimResult } from './rules/claim.js';
@@ -60,6 +62,8 @@ export interface Store {
   releaseTask(input: ReleaseTaskInput): Promise<TaskResult>;
   resetTask(input: ResetTaskInput): Promise<TaskResult>;
   cancelTask(input: CancelTaskInput): Promise<TaskResult>;
+  /** Changes a task's content (description, priority, labels, deadline, maxAttempts). */
+  editTask(input: EditTaskInput): Promise<TaskResult>;
   cleanAll(input?: CleanAllInput): Promise<CleanAllResult>;
   claimSlot(input?: ClaimSlotInput): Promise<SlotResult>;
   releaseSlot(input: ReleaseSlotInput): Promise<ReleaseSlotResult>;
@@ -71,6 +75,7 @@ export interface Store {
   listTasks(query?: ListTasksQuery): Promise<TaskPage>;
   listSlots(input?: { project?: string }): Promise<SlotView[]>;
   taskHistory(query: HistoryQuery): Promise<TaskEvent[]>;
+  stats(query?: StatsQuery): Promise<BoardStats>;
   /** Committed events after `afterSeq`, in seq order. */
   events(query?: EventsQuery): Promise<TaskEvent[]>;
   /** Calls `listener` with every event this store commits, after it commits, in seq order. */
@@ -109,6 +114,9 @@ export interface Backend {
   /** Tasks in creation order, plus the creation-order position of the last one when more follow. */
   listTasks(query: ListQuery): Promise<{ tasks: Task[]; lastOrd: number | null }>;
   heldSlots(project: string): Promise<Slot[]>;
+  countByStatus(project: string): Promise<Partial<Record<TaskStatus, number>>>;
+  /** The seq of the newest committed event; 0 when there is none. */
+  lastSeq(): Promise<number>;
   history(project: string, taskId: string, limit: number): Promise<TaskEvent[]>;
   events(project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]>;
   ping(): Promise<void>;

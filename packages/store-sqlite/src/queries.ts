@@ -235,6 +235,8 @@ export function prepareQueries(db: Database.Database) {
       `INSERT INTO events (at, type, project, task_id, worker_id, slot, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
 
+    countByStatus: db.prepare<[string], { status: TaskStatus; n: number }>(`SELECT status, COUNT(*) AS n FROM tasks WHERE project = ? GROUP BY status`),
+    lastSeq: db.prepare<[], { seq: number | null }>(`SELECT MAX(seq) AS seq FROM events`),
     history: db.prepare<[string, string, number], EventRow>(
       `SELECT * FROM events WHERE project = ? AND task_id = ? ORDER BY seq LIMIT ?`,
     ),
@@ -340,6 +342,14 @@ export function prepareQueries(db: Database.Database) {
 
     heldSlots(project: string): Slot[] {
       return s.heldSlots.all(project).map(toSlot);
+    },
+
+    countByStatus(project: string): Partial<Record<TaskStatus, number>> {
+      return Object.fromEntries(s.countByStatus.all(project).map((r) => [r.status, r.n]));
+    },
+
+    lastSeq(): number {
+      return s.lastSeq.get()?.seq ?? 0;
     },
 
     history(project: string, taskId: string, limit: number): TaskEvent[] {

@@ -6,7 +6,7 @@
 // in its own SAVEPOINT (a rejected command rolls back alone), then one COMMIT makes the whole group
 // durable, and only then are their promises resolved. Nothing is acknowledged before its fsync.
 import Database from 'better-sqlite3';
-import { DomainError, runSync, type Backend, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent } from '@task-coordinator/core';
+import { DomainError, runSync, type Backend, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
 import { migrate } from './migrations/index.js';
 import { prepareQueries, type Queries } from './queries.js';
 import { mapSqliteError } from './sqlite-errors.js';
@@ -159,6 +159,14 @@ export class SqliteBackend implements Backend {
 
   heldSlots(project: string): Promise<Slot[]> {
     return this.read(() => this.q.heldSlots(project));
+  }
+
+  countByStatus(project: string): Promise<Partial<Record<TaskStatus, number>>> {
+    return this.read(() => this.q.countByStatus(project));
+  }
+
+  lastSeq(): Promise<number> {
+    return this.read(() => this.q.lastSeq());
   }
 
   history(project: string, taskId: string, limit: number): Promise<TaskEvent[]> {

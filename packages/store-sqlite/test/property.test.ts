@@ -85,6 +85,10 @@ const command = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('reset' as const), taskId }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('cancel' as const), taskId }) },
   { weight: 12, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 2 * TTL }), sweep: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('edit' as const), taskId, priority: fc.integer({ min: -1, max: 2 }), labels: fc.uniqueArray(label, { maxLength: 2 }) }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'cleanAll' as const }) },
 );
 type Command = typeof command extends fc.Arbitrary<infer C> ? C : never;
@@ -128,6 +132,8 @@ async function run(store: Store, clock: FakeClock, cmd: Command): Promise<Outcom
     case 'tick':
       clock.advance(cmd.ms);
       return cmd.sweep ? attempt(() => store.expireLeases()) : { ok: true, value: clock.now() };
+    case 'edit':
+      return attempt(() => store.editTask({ taskId: cmd.taskId, priority: cmd.priority, labels: cmd.labels }));
     case 'cleanAll':
       return attempt(() => store.cleanAll());
   }

@@ -230,6 +230,16 @@ export class MemoryBackend implements Backend {
     return [...this.project(project).slots.values()].sort((a, b) => a.slot - b.slot).map(cloneSlot);
   }
 
+  async countByStatus(project: string): Promise<Partial<Record<TaskStatus, number>>> {
+    const counts: Partial<Record<TaskStatus, number>> = {};
+    for (const { task } of this.project(project).tasks.values()) counts[task.status] = (counts[task.status] ?? 0) + 1;
+    return counts;
+  }
+
+  async lastSeq(): Promise<number> {
+    return this.log.length;
+  }
+
   async history(project: string, taskId: string, limit: number): Promise<TaskEvent[]> {
     return (this.historyIndex.get(`${project}\u0000${taskId}`) ?? []).slice(0, limit).map(cloneEvent);
   }

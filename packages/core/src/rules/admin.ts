@@ -1,17 +1,18 @@
-// What a human or supervisor does to tasks: reset, cancel, clean-all.
+// What a human or supervisor does to tasks: reset, cancel, edit, clean-all.
 import { DomainError } from '../errors.js';
 import { isActive, type Task } from '../model.js';
 import { ask, type Program } from '../engine/program.js';
 import { ChangeSet } from '../engine/change-set.js';
 import type { RuleContext } from '../config.js';
 import type { z } from 'zod';
-import type { CancelTaskInputSchema, CleanAllInputSchema, ResetTaskInputSchema } from '../schemas.js';
+import type { CancelTaskInputSchema, CleanAllInputSchema, EditTaskInputSchema, ResetTaskInputSchema } from '../schemas.js';
 import { BACK_TO_QUEUE, TRANSITIONS, allows, taskNotFound, vacateSlot, type Action } from './transitions.js';
 import type { TaskResult } from './holder.js';
 
 export type ParsedResetTask = z.output<typeof ResetTaskInputSchema>;
 export type ParsedCancelTask = z.output<typeof CancelTaskInputSchema>;
 export type ParsedCleanAll = z.output<typeof CleanAllInputSchema>;
+export type ParsedEditTask = z.output<typeof EditTaskInputSchema>;
 
 function invalid(task: Task, action: Action): DomainError {
   return new DomainError(
@@ -70,4 +71,31 @@ export function* cleanAll(ctx: RuleContext, input: ParsedCleanAll): Program<Clea
   for (const slot of held) changes.deleteSlot(project, slot);
   changes.event('tasks.cleaned', project, {}, { removed, slotsFreed: held.length });
   return { result: { removed, slotsFreed: held.length }, change: changes.build() };
+}
+
+const sortedUnique = (values: readonly string[]): string[] => [...new Set(values)].sort();
+
+/**
+ * Changes what a task is (description, priority, labels, deadline, maxAttempts), not where it
+ * is: the status stays. A finished task is history and cannot be edited.
+ */
+export function* editTask(ctx: RuleContext, input: ParsedEditTask): Program<TaskResult> {
+  const project = input.project ?? 'default';
+  const changes = new ChangeSet(ctx.now);
+  const [task] = yield* ask({ kind: 'tasks', project, ids: [input.taskId] });
+  if (!task) throw taskNotFound(input.taskId, project);
+  if (!allows('edit', task.status)) throw invalid(task, 'edit');
+  const patch: Partial<Task> = {};
+  if (input.description !== undefined && input.description !== task.description) patch.description = input.description;
+  if (input.priority !== undefined && input.priority !== task.priority) patch.priority = input.priority;
+  if (input.labels !== undefined) {
+    const labels = sortedUnique(input.labels);
+    if (labels.join('\n') !== task.labels.join('\n')) patch.labels = labels;
+  }
+  if (input.deadline !== undefined && input.deadline !== task.deadline) patch.deadline = input.deadline;
+  if (input.maxAttempts !== undefined && input.maxAttempts !== task.maxAttempts) patch.maxAttempts = input.maxAttempts;
+  if (Object.keys(patch).length === 0) return { result: { task }, change: changes.build() };
+  const edited = changes.updateTask(task, patch);
+  changes.event('task.edited', project, { taskId: task.id }, { ...patch, fields: Object.keys(patch) });
+  return { result: { task: edited }, change: changes.build() };
 }

@@ -12,6 +12,7 @@
 // | unblock  | blocked (last dependency done)              | available                           |
 // | reset    | failed, cancelled                           | available or blocked (attempts 0)   |
 // | cancel   | blocked, available, claimed, working, failed | cancelled                          |
+// | edit     | blocked, available, claimed, working, failed | (same status; content changed)     |
 //
 // Holder actions (start, complete, fail, release) are fenced: only the worker holding the task
 // while its claim stands may do them; anyone else gets LEASE_LOST and nothing changes.
@@ -30,6 +31,7 @@ export const TRANSITIONS = {
   unblock: ['blocked'],
   reset: ['failed', 'cancelled'],
   cancel: ['blocked', 'available', 'claimed', 'working', 'failed'],
+  edit: ['blocked', 'available', 'claimed', 'working', 'failed'],
 } as const satisfies Record<string, readonly TaskStatus[]>;
 
 export type Action = keyof typeof TRANSITIONS;

@@ -102,6 +102,21 @@ export function feedContract(h: Harness): void {
       await rejects(store.listTasks({ cursor: 'not-a-cursor' }), 'VALIDATION_FAILED');
     });
 
+    it('stats count tasks by status and slots in use', async () => {
+      const { store } = await h.open({ slots: 4 });
+      await store.addTasks({ tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }, { id: 'c', description: 'c' }] });
+      await store.claimNextTask({ workerId: 'w' });
+      await store.claimSlot({ workerId: 'idle' });
+      const stats = await store.stats();
+      expect(stats).toMatchObject({
+        project: 'default',
+        total: 3,
+        tasks: { available: 1, blocked: 1, claimed: 1, working: 0, done: 0, failed: 0, cancelled: 0 },
+        slots: { total: 4, held: 2, busy: 1 },
+      });
+      expect(stats.lastSeq).toBe((await store.events()).at(-1)?.seq);
+    });
+
     it('projects are separate boards', async () => {
       const { store } = await h.open({ slots: 1 });
       await store.addTask({ id: 'same-id', description: 'in alpha', project: 'alpha' });

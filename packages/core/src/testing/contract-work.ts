@@ -240,6 +240,22 @@ export function workContract(h: Harness): void {
       expect((await store.getTask({ taskId: 't' })).status).toBe('done');
     });
 
+    it('edit changes content, keeps the status, re-sorts the queue, and refuses finished tasks', async () => {
+      const { store } = await h.open();
+      await store.addTasks({ tasks: [{ id: 'first', description: 'x' }, { id: 'second', description: 'x' }] });
+      const { task } = await store.editTask({ taskId: 'second', priority: 5, labels: ['b', 'a'], description: 'clearer now' });
+      expect(task).toMatchObject({ status: 'available', priority: 5, labels: ['a', 'b'], description: 'clearer now', version: 2 });
+      expect((await store.taskHistory({ taskId: 'second' })).at(-1)).toMatchObject({ type: 'task.edited', data: { priority: 5 } });
+      expect((await store.claimNextTask({ workerId: 'w' }))?.task.id).toBe('second');
+      const events = (await store.events()).length;
+      expect((await store.editTask({ taskId: 'first', priority: 0 })).task.version).toBe(1);
+      expect((await store.events()).length).toBe(events);
+      await store.completeTask({ taskId: 'second', workerId: 'w' });
+      await rejects(store.editTask({ taskId: 'second', priority: 1 }), 'INVALID_TRANSITION');
+      await rejects(store.editTask({ taskId: 'first' }), 'VALIDATION_FAILED');
+      await rejects(store.editTask({ taskId: 'ghost', priority: 1 }), 'TASK_NOT_FOUND');
+    });
+
     it('clean-all removes every task and frees every slot; seq keeps increasing', async () => {
       const { store } = await h.open();
       await store.addTasks({ tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }] });
