@@ -2,6 +2,7 @@
 export * from './errors.js';
 export * from './model.js';
 export * from './schemas.js';
+export * from './schemas-output.js';
 export * from './validate.js';
 export * from './config.js';
 export * from './store.js';

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// task-coordinator-server: parse flags, start, print where everything listens, shut down gracefully.
+import { ConfigError, HELP, parseConfig } from './config.js';
+import { startServer, StartupError, VERSION } from './server.js';
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`task-coordinator-server: ${message}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  let command;
+  try {
+    command = parseConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message, 2);
+    throw error;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (command.kind === 'version') {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  const { config } = command;
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (error) {
+    if (error instanceof StartupError) fail(error.message, 1);
+    throw error;
+  }
+
+  const auth = config.token ? ' -H "Authorization: Bearer $TC_TOKEN"' : '';
+  const lines = [
+    `Task Coordinator ${VERSION}: SQLite store ${config.db} (${config.slots} slots, lease ${config.leaseTtlMs / 1000}s)${config.token ? ', token required' : ''}`,
+    `  API        ${server.apiUrl}/api/v1   (OpenAPI: ${server.apiUrl}/api/openapi.json)`,
+    server.dashboardUrl ? `  Dashboard  ${server.dashboardUrl}` : '  Dashboard  off',
+    `  Live feed  Socket.IO on ${server.apiUrl}`,
+    '',
+    'Connect an agent (any HTTP client; every call is also in the OpenAPI document):',
+    `  curl -s -X POST ${server.apiUrl}/api/v1/claim-next${auth} -H 'Content-Type: application/json' -d '{"workerId":"agent-1","wait":30}'`,
+    '',
+    'Ctrl-C stops it: in-flight requests finish and the database is closed cleanly.',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`task-coordinator-server: ${signal} again, exiting now\n`);
+      process.exit(130);
+    }
+    stopping = true;
+    process.stdout.write(`${signal}: shutting down…\n`);
+    server.close().then(
+      () => {
+        process.stdout.write('stopped\n');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(`task-coordinator-server: shutdown failed: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`task-coordinator-server: ${(error as Error)?.message ?? String(error)}\n`);
+  process.exit(1);
+});

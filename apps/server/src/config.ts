@@ -1,0 +1,167 @@
+// Flags and environment variables → ServerConfig, exactly as DESIGN.md "Configuration" names them.
+import { parseArgs } from 'node:util';
+import { LIMITS } from '@task-coordinator/core';
+
+export interface ServerConfig {
+  /** API port; 0 picks a free one. */
+  port: number;
+  /** Dashboard port (serves the dashboard and the same API); null when off. */
+  dashboardPort: number | null;
+  host: string;
+  /** SQLite file. */
+  db: string;
+  /** postgres://… selects PostgreSQL. */
+  databaseUrl: string | null;
+  slots: number;
+  leaseTtlMs: number;
+  /** Lease for slots and claims taken through the original endpoints (their clients never heartbeat). */
+  legacyLeaseTtlMs: number;
+  token: string | null;
+  /** Allows a non-loopback bind without a token. */
+  insecure: boolean;
+  /** Largest accepted request body, in bytes. */
+  bodyLimitBytes: number;
+  /** How often the sweeper expires leases. */
+  sweepIntervalMs: number;
+  /** Where the built dashboard lives; null: look in the usual places. */
+  dashboardDir: string | null;
+}
+
+export const DEFAULTS: ServerConfig = {
+  port: 3335,
+  dashboardPort: 3333,
+  host: '127.0.0.1',
+  db: './task-coordinator.db',
+  databaseUrl: null,
+  slots: 5,
+  leaseTtlMs: 120_000,
+  legacyLeaseTtlMs: 3_600_000,
+  token: null,
+  insecure: false,
+  bodyLimitBytes: 4 * 1024 * 1024,
+  sweepIntervalMs: 1_000,
+  dashboardDir: null,
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `90s`, `2m`, `1h`, `500ms`, `1d`, or plain seconds (`90`) → milliseconds. */
+export function parseDuration(text: string, what: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!match) throw new ConfigError(`${what}: "${text}" is not a duration (use 90s, 2m, 1h or plain seconds)`);
+  const ms = Math.round(Number(match[1]) * (UNITS[match[2] ?? 's'] as number));
+  return ms;
+}
+
+function parsePort(text: string, what: string, allowOff: boolean): number | null {
+  if (!/^\d+$/.test(text.trim())) throw new ConfigError(`${what}: "${text}" is not a port number`);
+  const port = Number(text);
+  if (port === 0 && allowOff) return null;
+  if (port > 65535) throw new ConfigError(`${what}: ${port} is not a port number (0-65535)`);
+  return port;
+}
+
+function parseByteSize(text: string, what: string): number {
+  const match = /^\s*(\d+)\s*(b|kb|mb)?\s*$/i.exec(text);
+  if (!match) throw new ConfigError(`${what}: "${text}" is not a size (use 512kb, 4mb or bytes)`);
+  const factor = { b: 1, kb: 1024, mb: 1024 * 1024 }[(match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb'];
+  return Number(match[1]) * factor;
+}
+
+export const HELP = `Usage: task-coordinator-server [options]
+
+Runs the Task Coordinator: one task board shared by many AI agents.
+
+Options (environment variable in brackets):
+  --port <n>               API port [PORT] (default 3335; 0 picks a free port)
+  --dashboard-port <n>     dashboard port, 0 = off [DASHBOARD_PORT] (default 3333)
+  --host <addr>            address to listen on [HOST] (default 127.0.0.1)
+  --db <file>              SQLite database file [TC_DB] (default ./task-coordinator.db)
+  --database-url <url>     postgres://… selects PostgreSQL [DATABASE_URL]
+  --slots <n>              worker slots [TC_SLOTS] (default 5)
+  --lease-ttl <dur>        lease of claims and slots [TC_LEASE_TTL] (default 120s)
+  --legacy-lease-ttl <dur> lease for original-endpoint clients, which never heartbeat
+                           [TC_LEGACY_LEASE_TTL] (default 1h)
+  --token <secret>         require "Authorization: Bearer <secret>" everywhere [TC_TOKEN]
+  --insecure               allow a non-loopback --host without a token
+  --body-limit <size>      largest request body [TC_BODY_LIMIT] (default 4mb)
+  -h, --help               show this help
+  -v, --version            show the version
+
+Durations accept 90s, 2m, 1h or plain seconds.
+`;
+
+export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; config: ServerConfig };
+
+/** Reads flags (which win) and environment variables; throws ConfigError with a one-line reason. */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommand {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        'dashboard-port': { type: 'string' },
+        host: { type: 'string' },
+        db: { type: 'string' },
+        'database-url': { type: 'string' },
+        slots: { type: 'string' },
+        'lease-ttl': { type: 'string' },
+        'legacy-lease-ttl': { type: 'string' },
+        token: { type: 'string' },
+        insecure: { type: 'boolean' },
+        'body-limit': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    }));
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message.split('\n')[0]} (see --help)`);
+  }
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+
+  const pick = (flag: string, variable: string): string | undefined => {
+    const value = values[flag];
+    if (typeof value === 'string') return value;
+    const fromEnv = env[variable];
+    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  };
+
+  const config: ServerConfig = { ...DEFAULTS };
+  const port = pick('port', 'PORT');
+  if (port !== undefined) config.port = parsePort(port, '--port', false) as number;
+  const dashboardPort = pick('dashboard-port', 'DASHBOARD_PORT');
+  if (dashboardPort !== undefined) config.dashboardPort = parsePort(dashboardPort, '--dashboard-port', true);
+  config.host = pick('host', 'HOST') ?? config.host;
+  config.db = pick('db', 'TC_DB') ?? config.db;
+  config.databaseUrl = pick('database-url', 'DATABASE_URL') ?? null;
+  const slots = pick('slots', 'TC_SLOTS');
+  if (slots !== undefined) {
+    if (!/^\d+$/.test(slots) || Number(slots) < 1 || Number(slots) > LIMITS.slotMax) {
+      throw new ConfigError(`--slots: "${slots}" must be a whole number from 1 to ${LIMITS.slotMax}`);
+    }
+    config.slots = Number(slots);
+  }
+  for (const [flag, variable, key] of [
+    ['lease-ttl', 'TC_LEASE_TTL', 'leaseTtlMs'],
+    ['legacy-lease-ttl', 'TC_LEGACY_LEASE_TTL', 'legacyLeaseTtlMs'],
+  ] as const) {
+    const text = pick(flag, variable);
+    if (text === undefined) continue;
+    const ms = parseDuration(text, `--${flag}`);
+    if (ms < LIMITS.leaseTtlMinMs || ms > LIMITS.leaseTtlMaxMs) throw new ConfigError(`--${flag}: must be between 1s and 24h`);
+    config[key] = ms;
+  }
+  config.token = pick('token', 'TC_TOKEN') ?? null;
+  config.insecure = values.insecure === true;
+  const bodyLimit = pick('body-limit', 'TC_BODY_LIMIT');
+  if (bodyLimit !== undefined) config.bodyLimitBytes = parseByteSize(bodyLimit, '--body-limit');
+  return { kind: 'serve', config };
+}

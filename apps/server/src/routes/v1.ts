@@ -1,0 +1,423 @@
+// REST under /api/v1, declared once as a table: the router and the OpenAPI document are both built from it.
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import {
+  AddTasksInputSchema,
+  AddTasksResultSchema,
+  BoardStatsSchema,
+  CancelTaskInputSchema,
+  ClaimNextInputSchema,
+  ClaimResultSchema,
+  ClaimSlotInputSchema,
+  ClaimTaskInputSchema,
+  CleanAllInputSchema,
+  CleanAllResultSchema,
+  CompleteResultSchema,
+  CompleteTaskInputSchema,
+  CreateTaskInputSchema,
+  DomainError,
+  EditTaskInputSchema,
+  FailTaskInputSchema,
+  GetTaskInputSchema,
+  HeartbeatInputSchema,
+  HeartbeatResultSchema,
+  HistoryQuerySchema,
+  ListTasksQuerySchema,
+  parseInput,
+  ProjectSchema,
+  ReleaseSlotInputSchema,
+  ReleaseSlotResultSchema,
+  ReleaseTaskInputSchema,
+  ResetTaskInputSchema,
+  SlotResultSchema,
+  SlotViewSchema,
+  StartTaskInputSchema,
+  StatsQuerySchema,
+  TaskDetailSchema,
+  TaskEventSchema,
+  TaskPageSchema,
+  TaskResultSchema,
+  TaskSchema,
+  type Store,
+} from '@task-coordinator/core';
+import { claimNextWaiting, MAX_WAIT_SECONDS } from '../live/claim-waiting.js';
+import type { Wakeups } from '../live/wakeups.js';
+
+/** claim-next over HTTP: core's input plus how long to wait for work. */
+export const ClaimNextRequestSchema = ClaimNextInputSchema.extend({
+  wait: z.number().min(0).max(MAX_WAIT_SECONDS).optional().describe(`Seconds to wait for work when none is available (0-${MAX_WAIT_SECONDS})`),
+});
+
+export const EventsRequestSchema = z.strictObject({
+  project: ProjectSchema.optional(),
+  afterSeq: z.number().int().min(0).optional().describe('Only events with a larger seq'),
+  limit: z.number().int().min(1).max(1000).optional(),
+  wait: z.number().min(0).max(MAX_WAIT_SECONDS).optional().describe('Seconds to wait when no event follows afterSeq'),
+});
+
+const AddOneRequestSchema = CreateTaskInputSchema.extend({ project: ProjectSchema.optional() });
+const AddRequestSchema = z.union([AddOneRequestSchema, AddTasksInputSchema]);
+const AddOneResultSchema = z.object({ task: TaskSchema, created: z.boolean() });
+const ClaimNextResultSchema = z.union([ClaimResultSchema, z.object({ task: z.null(), slot: z.null(), resumed: z.literal(false) })]);
+
+export interface RouteContext {
+  store: Store;
+  wakeups: Wakeups;
+  req: Request;
+  res: Response;
+}
+
+/** A reply with a status other than the route's default. */
+export class Reply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
+export interface RouteSpec {
+  method: 'get' | 'post' | 'patch';
+  /** Express path under /api/v1; `:id` is a task id, `:slot` a slot number. */
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: 'tasks' | 'workers' | 'events' | 'admin';
+  /** Where the input fields come from; path parameters are merged in. */
+  from: 'query' | 'body';
+  /** Query parameters that are comma-separated lists. */
+  lists?: readonly string[];
+  /** The request schema (validated by the store or the handler; documented in OpenAPI). */
+  request: z.ZodType;
+  response: z.ZodType;
+  /** Status of a successful answer when `run` returns a plain value. */
+  status?: number;
+  run: (ctx: RouteContext, input: Record<string, unknown>) => Promise<unknown>;
+}
+
+const NUMERIC = new Set(['limit', 'afterSeq', 'wait']);
+
+/** Query strings → typed values for the schemas: numbers where numbers go, lists split on commas. */
+function fromQuery(req: Request, lists: readonly string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(req.query as Record<string, unknown>)) {
+    if (raw === undefined) continue;
+    const value = Array.isArray(raw) ? raw.map(String) : String(raw);
+    if (lists.includes(key)) out[key] = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).filter(Boolean);
+    else if (!Array.isArray(value) && NUMERIC.has(key) && /^-?\d+(\.\d+)?$/.test(value)) out[key] = Number(value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+/** The JSON object body of a request, or VALIDATION_FAILED. */
+function fromBody(req: Request): Record<string, unknown> {
+  const value: unknown = req.body;
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new DomainError('VALIDATION_FAILED', 'request body must be a JSON object', { issues: [{ path: '(body)', message: 'expected an object' }] });
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Path parameters join the input; a body naming a different value is refused. `?project=` applies to bodies too. */
+function inputOf(spec: RouteSpec, req: Request): Record<string, unknown> {
+  const input = spec.from === 'query' ? fromQuery(req, spec.lists) : { ...fromBody(req) };
+  const project = req.query.project;
+  if (spec.from === 'body' && typeof project === 'string' && !('project' in input)) input.project = project;
+  for (const [param, raw] of Object.entries(req.params as Record<string, string>)) {
+    const field = param === 'id' ? 'taskId' : param;
+    const value = param === 'slot' && /^\d+$/.test(raw) ? Number(raw) : raw;
+    if (field in input && input[field] !== value) {
+      throw new DomainError('VALIDATION_FAILED', `${field} in the request differs from the one in the path`, {
+        issues: [{ path: field, message: 'differs from the path' }],
+      });
+    }
+    input[field] = value;
+  }
+  return input;
+}
+
+/** Aborted when the client goes away before its answer is written. */
+function clientGone(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+const task = (path: string) => `/tasks/:id${path}`;
+
+export const ROUTES: readonly RouteSpec[] = [
+  {
+    method: 'get',
+    path: '/tasks',
+    operationId: 'listTasks',
+    summary: 'List tasks in creation order, filtered, a page at a time (pass nextCursor as cursor)',
+    tag: 'tasks',
+    from: 'query',
+    lists: ['status'],
+    request: ListTasksQuerySchema,
+    response: TaskPageSchema,
+    run: ({ store }, input) => store.listTasks(input as never),
+  },
+  {
+    method: 'post',
+    path: '/tasks',
+    operationId: 'addTasks',
+    summary: 'Add one task, or a batch {tasks:[…]} atomically (all or none); an identical re-add is an idempotent retry',
+    tag: 'tasks',
+    from: 'body',
+    request: AddRequestSchema,
+    response: z.union([AddOneResultSchema, AddTasksResultSchema]),
+    status: 201,
+    run: async ({ store }, input) => {
+      if ('tasks' in input) {
+        const result = await store.addTasks(input as never);
+        return new Reply(result.created.length ? 201 : 200, result);
+      }
+      const { project, ...one } = input;
+      const result = await store.addTasks({ ...(project === undefined ? {} : { project: project as string }), tasks: [one as never] });
+      return new Reply(result.created.length ? 201 : 200, { task: result.tasks[0], created: result.created.length === 1 });
+    },
+  },
+  {
+    method: 'get',
+    path: task(''),
+    operationId: 'getTask',
+    summary: 'One task with the ids of its dependents',
+    tag: 'tasks',
+    from: 'query',
+    request: GetTaskInputSchema,
+    response: z.object({ task: TaskDetailSchema }),
+    run: async ({ store }, input) => ({ task: await store.getTask(input as never) }),
+  },
+  {
+    method: 'patch',
+    path: task(''),
+    operationId: 'editTask',
+    summary: "Change a task's description, priority, labels, deadline or maxAttempts",
+    tag: 'tasks',
+    from: 'body',
+    request: EditTaskInputSchema,
+    response: TaskResultSchema,
+    run: ({ store }, input) => store.editTask(input as never),
+  },
+  {
+    method: 'get',
+    path: task('/history'),
+    operationId: 'taskHistory',
+    summary: "A task's events, oldest first",
+    tag: 'tasks',
+    from: 'query',
+    request: HistoryQuerySchema,
+    response: z.object({ events: z.array(TaskEventSchema) }),
+    run: async ({ store }, input) => ({ events: await store.taskHistory(input as never) }),
+  },
+  {
+    method: 'post',
+    path: task('/claim'),
+    operationId: 'claimTask',
+    summary: 'Claim this task in a slot you hold',
+    tag: 'workers',
+    from: 'body',
+    request: ClaimTaskInputSchema,
+    response: ClaimResultSchema,
+    run: ({ store }, input) => store.claimTask(input as never),
+  },
+  {
+    method: 'post',
+    path: task('/start'),
+    operationId: 'startTask',
+    summary: 'Say you started working on a task you hold',
+    tag: 'workers',
+    from: 'body',
+    request: StartTaskInputSchema,
+    response: TaskResultSchema,
+    run: ({ store }, input) => store.startTask(input as never),
+  },
+  {
+    method: 'post',
+    path: task('/complete'),
+    operationId: 'completeTask',
+    summary: 'Finish a task you hold, with its output; dependents waiting only on it become available',
+    tag: 'workers',
+    from: 'body',
+    request: CompleteTaskInputSchema,
+    response: CompleteResultSchema,
+    run: ({ store }, input) => store.completeTask(input as never),
+  },
+  {
+    method: 'post',
+    path: task('/fail'),
+    operationId: 'failTask',
+    summary: 'Give up on a task you hold; retry:true puts it back while attempts remain',
+    tag: 'workers',
+    from: 'body',
+    request: FailTaskInputSchema,
+    response: TaskResultSchema,
+    run: ({ store }, input) => store.failTask(input as never),
+  },
+  {
+    method: 'post',
+    path: task('/release'),
+    operationId: 'releaseTask',
+    summary: 'Give a task you hold back to the queue without counting an attempt',
+    tag: 'workers',
+    from: 'body',
+    request: ReleaseTaskInputSchema,
+    response: TaskResultSchema,
+    run: ({ store }, input) => store.releaseTask(input as never),
+  },
+  {
+    method: 'post',
+    path: task('/reset'),
+    operationId: 'resetTask',
+    summary: 'Bring a failed or cancelled task back (attempts to 0)',
+    tag: 'admin',
+    from: 'body',
+    request: ResetTaskInputSchema,
+    response: TaskResultSchema,
+    run: ({ store }, input) => store.resetTask(input as never),
+  },
+  {
+    method: 'post',
+    path: task('/cancel'),
+    operationId: 'cancelTask',
+    summary: 'Withdraw a task that is not finished; its holder loses it',
+    tag: 'admin',
+    from: 'body',
+    request: CancelTaskInputSchema,
+    response: TaskResultSchema,
+    run: ({ store }, input) => store.cancelTask(input as never),
+  },
+  {
+    method: 'post',
+    path: '/claim-next',
+    operationId: 'claimNextTask',
+    summary: `Claim the best available task (taking a free slot if you hold none); wait up to ${MAX_WAIT_SECONDS} s for one`,
+    tag: 'workers',
+    from: 'body',
+    request: ClaimNextRequestSchema,
+    response: ClaimNextResultSchema,
+    run: async ({ store, wakeups, res }, input) => {
+      const { wait, ...claim } = parseInput(ClaimNextRequestSchema, input, 'claim-next');
+      const result = wait ? await claimNextWaiting(store, wakeups, claim, wait * 1000, clientGone(res)) : await store.claimNextTask(claim);
+      return result ?? { task: null, slot: null, resumed: false };
+    },
+  },
+  {
+    method: 'get',
+    path: '/slots',
+    operationId: 'listSlots',
+    summary: 'Every worker slot, held or free',
+    tag: 'workers',
+    from: 'query',
+    request: z.strictObject({ project: ProjectSchema.optional() }),
+    response: z.object({ slots: z.array(SlotViewSchema) }),
+    run: async ({ store }, input) => ({ slots: await store.listSlots(input as never) }),
+  },
+  {
+    method: 'post',
+    path: '/slots',
+    operationId: 'claimSlot',
+    summary: 'Take the lowest free slot (the same worker asking again gets the slot it holds)',
+    tag: 'workers',
+    from: 'body',
+    request: ClaimSlotInputSchema,
+    response: SlotResultSchema,
+    run: async ({ store }, input) => {
+      const result = await store.claimSlot(input as never);
+      return new Reply(result.created ? 201 : 200, result);
+    },
+  },
+  {
+    method: 'post',
+    path: '/slots/:slot/release',
+    operationId: 'releaseSlot',
+    summary: 'Free a slot; a task it holds goes back to the queue without counting an attempt',
+    tag: 'workers',
+    from: 'body',
+    request: ReleaseSlotInputSchema,
+    response: ReleaseSlotResultSchema,
+    run: ({ store }, input) => store.releaseSlot(input as never),
+  },
+  {
+    method: 'post',
+    path: '/heartbeat',
+    operationId: 'heartbeat',
+    summary: "Renew every lease of a worker (its slots and claims); any other call of the worker renews them too",
+    tag: 'workers',
+    from: 'body',
+    request: HeartbeatInputSchema,
+    response: HeartbeatResultSchema,
+    run: ({ store }, input) => store.heartbeat(input as never),
+  },
+  {
+    method: 'get',
+    path: '/events',
+    operationId: 'listEvents',
+    summary: 'Committed events after a seq, in order; wait up to 60 s for the next one',
+    tag: 'events',
+    from: 'query',
+    request: EventsRequestSchema,
+    response: z.object({ events: z.array(TaskEventSchema), lastSeq: z.number().int() }),
+    run: async ({ store, wakeups, res }, input) => {
+      const { wait, project, afterSeq = 0, limit } = parseInput(EventsRequestSchema, input, 'query');
+      const q = { afterSeq, ...(project ? { project } : {}), ...(limit ? { limit } : {}) };
+      let events = await store.events(q);
+      if (!events.length && wait) {
+        // Long-poll: arm, re-check, sleep until any event; repeat until one matches or time is up.
+        const signal = clientGone(res);
+        const deadline = Date.now() + wait * 1000;
+        while (!events.length && !signal.aborted && Date.now() < deadline) {
+          const armed = wakeups.arm(null);
+          try {
+            events = await store.events(q);
+            if (events.length || (await armed.wait(deadline - Date.now(), signal)) !== 'woken') break;
+            events = await store.events(q);
+          } finally {
+            armed.disarm();
+          }
+        }
+      }
+      return { events, lastSeq: events.at(-1)?.seq ?? afterSeq };
+    },
+  },
+  {
+    method: 'get',
+    path: '/stats',
+    operationId: 'stats',
+    summary: 'Tasks by status, slots in use, the last event seq',
+    tag: 'events',
+    from: 'query',
+    request: StatsQuerySchema,
+    response: BoardStatsSchema,
+    run: ({ store }, input) => store.stats(input as never),
+  },
+  {
+    method: 'post',
+    path: '/clean-all',
+    operationId: 'cleanAll',
+    summary: 'Remove every task of the project and free every slot (events keep the record)',
+    tag: 'admin',
+    from: 'body',
+    request: CleanAllInputSchema,
+    response: CleanAllResultSchema,
+    run: ({ store }, input) => store.cleanAll(input as never),
+  },
+];
+
+export function v1Routes(store: Store, wakeups: Wakeups): Router {
+  const router = express.Router();
+  for (const spec of ROUTES) {
+    router[spec.method](spec.path, async (req, res) => {
+      const result = await spec.run({ store, wakeups, req, res }, inputOf(spec, req));
+      // A long-poll whose client left has nobody to answer.
+      if (res.writableEnded || res.destroyed) return;
+      if (result instanceof Reply) res.status(result.status).json(result.body);
+      else res.status(spec.status ?? 200).json(result);
+    });
+  }
+  return router;
+}

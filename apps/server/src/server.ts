@@ -1,0 +1,204 @@
+// startServer: the store, the API and dashboard ports, Socket.IO, the lease sweeper, and a graceful close.
+import { existsSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Server as SocketServer } from 'socket.io';
+import { DomainError, type Instant, type Store } from '@task-coordinator/core';
+import { openSqliteStore } from '@task-coordinator/store-sqlite';
+import { createApp } from './app.js';
+import type { ServerConfig } from './config.js';
+import type { Logger } from './http/errors.js';
+import { createGuard, isLoopbackAddress } from './http/security.js';
+import { attachLive } from './live/socket.js';
+import { Wakeups } from './live/wakeups.js';
+
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const VERSION = (createRequire(import.meta.url)(join(packageRoot, 'package.json')) as { version: string }).version;
+
+/** A reason the server cannot start, said in one line (no stack trace). */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** Inject a clock (tests); the store uses it for leases. */
+  clock?: () => Instant;
+}
+
+export interface RunningServer {
+  readonly config: ServerConfig;
+  readonly store: Store;
+  readonly apiUrl: string;
+  readonly dashboardUrl: string | null;
+  readonly port: number;
+  readonly dashboardPort: number | null;
+  /** Runs one lease sweep now (the sweeper also runs every sweepIntervalMs). */
+  sweep(): Promise<void>;
+  /** Stops accepting, releases long-polls, finishes in-flight requests, closes the store. */
+  close(): Promise<void>;
+}
+
+const defaultLog: Logger = (message, error) => {
+  process.stderr.write(`[task-coordinator] ${message}${error ? `: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` : ''}\n`);
+};
+
+function findDashboard(config: ServerConfig): string | null {
+  const candidates = config.dashboardDir ? [config.dashboardDir] : [join(packageRoot, 'public'), resolve(packageRoot, '..', 'dashboard', 'dist')];
+  return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? null;
+}
+
+function listen(server: HttpServer, port: number, host: string, what: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') reject(new StartupError(`${what} port ${port} on ${host} is already in use (is another task-coordinator-server running?); choose another with --${what === 'API' ? 'port' : 'dashboard-port'}`));
+      else if (error.code === 'EADDRNOTAVAIL') reject(new StartupError(`cannot listen on ${host}: no such address on this machine`));
+      else if (error.code === 'EACCES') reject(new StartupError(`not allowed to listen on ${host}:${port}`));
+      else reject(new StartupError(`cannot listen on ${host}:${port}: ${error.message}`));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolvePort(typeof address === 'object' && address ? address.port : port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+function urlOf(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}`;
+}
+
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? defaultLog;
+  const loopback = isLoopbackAddress(config.host);
+  if (!loopback && config.token === null && !config.insecure) {
+    throw new StartupError(
+      `refusing to listen on ${config.host} without a token: anyone on the network could change the board. Set --token (or TC_TOKEN), or pass --insecure`,
+    );
+  }
+  if (config.databaseUrl !== null) {
+    throw new StartupError('PostgreSQL (--database-url / DATABASE_URL) is not part of this build yet; use the SQLite store with --db');
+  }
+
+  let store: Store;
+  try {
+    store = await openSqliteStore({
+      file: config.db,
+      config: { slots: config.slots, leaseTtlMs: config.leaseTtlMs },
+      ...(options.clock ? { clock: options.clock } : {}),
+      onListenerError: (error) => log('event listener failed', error),
+    });
+  } catch (error) {
+    throw new StartupError(error instanceof DomainError ? error.message : `cannot open ${config.db}: ${(error as Error).message}`);
+  }
+
+  const wakeups = new Wakeups(store);
+  const guard = createGuard({ loopback, token: config.token });
+  const startedAt = Date.now();
+  const appOptions = {
+    store,
+    wakeups,
+    guard,
+    log,
+    version: VERSION,
+    startedAt,
+    bodyLimitBytes: config.bodyLimitBytes,
+    legacyLeaseTtlMs: config.legacyLeaseTtlMs,
+  };
+
+  const servers: HttpServer[] = [];
+  const sockets: SocketServer[] = [];
+  const detach: Array<() => void> = [];
+  const serve = (dashboardDir: string | null) => {
+    const server = createServer(createApp({ ...appOptions, dashboardDir }));
+    // Long-polls last up to 60 s: keep the request timeout well above that.
+    server.requestTimeout = 120_000;
+    server.headersTimeout = 30_000;
+    server.keepAliveTimeout = 30_000;
+    const io = new SocketServer(server, {
+      serveClient: false,
+      allowRequest: (req, callback) => callback(guard.check(req) ? 'forbidden' : null, guard.check(req) === null),
+    });
+    detach.push(attachLive(io, store, guard, log));
+    servers.push(server);
+    sockets.push(io);
+    return server;
+  };
+
+  let sweeper: NodeJS.Timeout | null = null;
+  let sweeping: Promise<void> | null = null;
+  const sweep = async () => {
+    if (sweeping) return sweeping;
+    sweeping = (async () => {
+      try {
+        for (let page = 0; page < 100; page++) {
+          const { requeued, failed, slots } = await store.expireLeases({ limit: 500 });
+          if (requeued.length + failed.length < 500 && slots.length < 500) break;
+        }
+      } catch (error) {
+        log('lease sweep failed', error);
+      } finally {
+        sweeping = null;
+      }
+    })();
+    return sweeping;
+  };
+
+  let closed: Promise<void> | null = null;
+  const close = () =>
+    (closed ??= (async () => {
+      if (sweeper) clearInterval(sweeper);
+      await sweeping;
+      wakeups.close();
+      for (const io of sockets) io.disconnectSockets(true);
+      detach.forEach((fn) => fn());
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((done) => {
+              if (!server.listening) return done();
+              const force = setTimeout(() => server.closeAllConnections(), 10_000);
+              server.close(() => {
+                clearTimeout(force);
+                done();
+              });
+              server.closeIdleConnections();
+            }),
+        ),
+      );
+      for (const io of sockets) io.engine?.close();
+      await store.close();
+    })());
+
+  try {
+    const apiServer = serve(null);
+    const port = await listen(apiServer, config.port, config.host, 'API');
+    let dashboardPort: number | null = null;
+    if (config.dashboardPort !== null) {
+      const dashboardServer = serve(findDashboard(config));
+      dashboardPort = await listen(dashboardServer, config.dashboardPort, config.host, 'dashboard');
+    }
+    sweeper = setInterval(() => void sweep(), config.sweepIntervalMs);
+    sweeper.unref();
+    return {
+      config,
+      store,
+      port,
+      dashboardPort,
+      apiUrl: urlOf(config.host, port),
+      dashboardUrl: dashboardPort === null ? null : urlOf(config.host, dashboardPort),
+      sweep,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

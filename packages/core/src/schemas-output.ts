@@ -1,0 +1,135 @@
+// zod schemas of what the coordinator answers: OpenAPI responses, MCP output schemas, typed clients.
+// Each is checked at compile time against the TypeScript type the store returns.
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.js';
+import { EVENT_TYPES, TASK_STATUSES, type BoardStats, type SlotView, type Task, type TaskDetail, type TaskEvent } from './model.js';
+import type { AddTasksResult } from './rules/add.js';
+import type { ClaimResult } from './rules/claim.js';
+import type { CompleteResult, TaskResult } from './rules/holder.js';
+import type { CleanAllResult } from './rules/admin.js';
+import type { HeartbeatResult, ReleaseSlotResult, SlotResult } from './rules/slots.js';
+import type { TaskPage } from './store.js';
+
+const instant = z.number().int().describe('Epoch milliseconds (UTC)');
+
+export const TaskSchema = z
+  .object({
+    id: z.string(),
+    project: z.string(),
+    description: z.string(),
+    status: z.enum(TASK_STATUSES),
+    priority: z.number().int(),
+    dependencies: z.array(z.string()),
+    labels: z.array(z.string()),
+    deadline: instant.nullable(),
+    output: z.string().nullable(),
+    error: z.string().nullable(),
+    worker: z.string().nullable().describe('The holder while claimed/working; who finished it once done or failed'),
+    slot: z.number().int().nullable(),
+    attempts: z.number().int(),
+    maxAttempts: z.number().int(),
+    leaseExpiresAt: instant.nullable(),
+    createdAt: instant,
+    startedAt: instant.nullable(),
+    completedAt: instant.nullable(),
+    updatedAt: instant,
+    version: z.number().int(),
+  })
+  .meta({ id: 'Task' });
+
+export const TaskDetailSchema = TaskSchema.extend({ dependents: z.array(z.string()) }).meta({ id: 'TaskDetail' });
+
+export const SlotSchema = z
+  .object({
+    project: z.string(),
+    slot: z.number().int(),
+    worker: z.string().nullable(),
+    taskId: z.string().nullable(),
+    leaseExpiresAt: instant,
+    claimedAt: instant,
+    lastSeenAt: instant,
+  })
+  .meta({ id: 'Slot' });
+
+export const SlotViewSchema = z
+  .object({
+    project: z.string(),
+    slot: z.number().int(),
+    free: z.boolean(),
+    worker: z.string().nullable(),
+    taskId: z.string().nullable(),
+    leaseExpiresAt: instant.nullable(),
+    claimedAt: instant.nullable(),
+    lastSeenAt: instant.nullable(),
+  })
+  .meta({ id: 'SlotView' });
+
+export const TaskEventSchema = z
+  .object({
+    seq: z.number().int(),
+    at: instant,
+    type: z.enum(EVENT_TYPES),
+    project: z.string(),
+    taskId: z.string().nullable(),
+    workerId: z.string().nullable(),
+    slot: z.number().int().nullable(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'TaskEvent' });
+
+export const BoardStatsSchema = z
+  .object({
+    project: z.string(),
+    tasks: z.object(Object.fromEntries(TASK_STATUSES.map((s) => [s, z.number().int()])) as Record<(typeof TASK_STATUSES)[number], z.ZodNumber>),
+    total: z.number().int(),
+    slots: z.object({ total: z.number().int(), held: z.number().int(), busy: z.number().int() }),
+    lastSeq: z.number().int(),
+  })
+  .meta({ id: 'BoardStats' });
+
+export const TaskPageSchema = z.object({ tasks: z.array(TaskSchema), nextCursor: z.string().nullable() }).meta({ id: 'TaskPage' });
+export const TaskResultSchema = z.object({ task: TaskSchema });
+export const CompleteResultSchema = z.object({ task: TaskSchema, unblocked: z.array(z.string()) });
+export const ClaimResultSchema = z
+  .object({ task: TaskSchema, slot: z.number().int(), resumed: z.boolean().describe('True when you already held this task (a retried call)') })
+  .meta({ id: 'ClaimResult' });
+export const AddTasksResultSchema = z.object({ tasks: z.array(TaskSchema), created: z.array(z.string()), existing: z.array(z.string()) });
+export const SlotResultSchema = z.object({ slot: SlotSchema, created: z.boolean() });
+export const ReleaseSlotResultSchema = z.object({ slot: z.number().int(), released: z.boolean(), releasedTask: z.string().nullable() });
+export const HeartbeatResultSchema = z.object({
+  workerId: z.string(),
+  slots: z.array(z.number().int()),
+  tasks: z.array(z.string()),
+  leaseExpiresAt: instant.nullable(),
+});
+export const CleanAllResultSchema = z.object({ removed: z.number().int(), slotsFreed: z.number().int() });
+
+export const ErrorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.enum(ERROR_CODES as [string, ...string[]]),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+// Compile-time proof that each schema describes exactly what the store returns.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type OutputSchemasMatch = [
+  Assert<Same<z.output<typeof TaskSchema>, Task>>,
+  Assert<Same<z.output<typeof TaskDetailSchema>, TaskDetail>>,
+  Assert<Same<z.output<typeof SlotViewSchema>, SlotView>>,
+  Assert<Same<z.output<typeof TaskEventSchema>, TaskEvent>>,
+  Assert<Same<z.output<typeof BoardStatsSchema>, BoardStats>>,
+  Assert<Same<z.output<typeof TaskPageSchema>, TaskPage>>,
+  Assert<Same<z.output<typeof ClaimResultSchema>, ClaimResult>>,
+  Assert<Same<z.output<typeof CompleteResultSchema>, CompleteResult>>,
+  Assert<Same<z.output<typeof TaskResultSchema>, TaskResult>>,
+  Assert<Same<z.output<typeof AddTasksResultSchema>, AddTasksResult>>,
+  Assert<Same<z.output<typeof SlotResultSchema>, SlotResult>>,
+  Assert<Same<z.output<typeof ReleaseSlotResultSchema>, ReleaseSlotResult>>,
+  Assert<Same<z.output<typeof HeartbeatResultSchema>, HeartbeatResult>>,
+  Assert<Same<z.output<typeof CleanAllResultSchema>, CleanAllResult>>,
+];
