@@ -164,8 +164,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
           (server) =>
             new Promise<void>((done) => {
               if (!server.listening) return done();
+              // Connections finishing an in-flight request become idle later: close them as they do.
+              const idle = setInterval(() => server.closeIdleConnections(), 50);
               const force = setTimeout(() => server.closeAllConnections(), 10_000);
               server.close(() => {
+                clearInterval(idle);
                 clearTimeout(force);
                 done();
               });

@@ -1,0 +1,90 @@
+// Test helpers: a real server on port 0 with a temporary SQLite file, and a small JSON client for it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach } from 'vitest';
+import { DEFAULTS, startServer, type RunningServer, type ServerConfig, type StartOptions } from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tc-server-'));
+let files = 0;
+const running: RunningServer[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((server) => server.close()));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+export function tempDb(): string {
+  return join(dir, `server-${++files}.db`);
+}
+
+export interface TestServer extends RunningServer {
+  logged: string[];
+  http: Client;
+}
+
+/** Starts a server on 127.0.0.1:0 (no dashboard port unless asked) on a fresh database. */
+export async function startTestServer(overrides: Partial<ServerConfig> = {}, options: StartOptions = {}): Promise<TestServer> {
+  const logged: string[] = [];
+  const server = await startServer(
+    { ...DEFAULTS, port: 0, dashboardPort: null, db: tempDb(), sweepIntervalMs: 50, ...overrides },
+    { log: (message, error) => logged.push(`${message}: ${String(error)}`), ...options },
+  );
+  running.push(server);
+  return Object.assign(server, { logged, http: client(server.apiUrl, overrides.token ?? null) });
+}
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface Client {
+  get<T = any>(path: string, init?: RequestInit): Promise<Reply<T>>;
+  post<T = any>(path: string, body?: unknown, init?: RequestInit): Promise<Reply<T>>;
+  patch<T = any>(path: string, body?: unknown, init?: RequestInit): Promise<Reply<T>>;
+  raw(path: string, init: RequestInit): Promise<Reply>;
+}
+
+export function client(base: string, token: string | null = null): Client {
+  const call = async (path: string, init: RequestInit): Promise<Reply> => {
+    const headers = new Headers(init.headers);
+    if (token !== null && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
+    const res = await fetch(`${base}${path}`, { ...init, headers });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body, headers: res.headers };
+  };
+  const json = (method: string) => (path: string, body?: unknown, init: RequestInit = {}) =>
+    call(path, {
+      ...init,
+      method,
+      headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  return {
+    get: (path, init = {}) => call(path, { ...init, method: 'GET' }),
+    post: json('POST'),
+    patch: json('PATCH'),
+    raw: call,
+  };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` (bounded) until it returns a truthy value. */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 5000, stepMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(stepMs);
+  }
+}

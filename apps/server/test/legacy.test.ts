@@ -1,0 +1,92 @@
+// The original endpoints, exercised the way the original client and its scripts call them.
+import { describe, expect, it } from 'vitest';
+import { startTestServer } from './helpers.js';
+
+describe('original endpoints', () => {
+  it('the original workflow: add, claim-worker-slot (no body), claim-task, update-task, all-tasks, workers', async () => {
+    const { http } = await startTestServer({ slots: 3 });
+    expect((await http.post('/api/add-task', { id: 'setup', description: 'Setup environment', dependencies: [] })).body).toEqual({ success: true });
+    expect((await http.post('/api/add-task', { id: 'build', description: 'Build project', dependencies: ['setup'] })).body).toEqual({ success: true });
+    const slot = await http.raw('/api/claim-worker-slot', { method: 'POST' });
+    expect(slot.body).toEqual({ success: true, slot: 1 });
+    expect((await http.get('/api/available-tasks')).body).toEqual({
+      success: true,
+      tasks: [{ id: 'setup', description: 'Setup environment', status: 'available', dependencies: [] }],
+    });
+    expect((await http.post('/api/claim-task', { taskId: 'setup', workerId: 'worker-1', workerSlot: 1 })).body).toEqual({ success: true });
+    expect((await http.post('/api/update-task', { taskId: 'setup', status: 'working', workerId: 'worker-1' })).body).toEqual({ success: true });
+    expect((await http.post('/api/update-task', { taskId: 'setup', status: 'done', workerId: 'worker-1', output: 'Environment ready' })).body).toEqual({
+      success: true,
+    });
+    const all = await http.get('/api/all-tasks');
+    expect(all.body.success).toBe(true);
+    expect(all.body.tasks[0]).toMatchObject({ id: 'setup', status: 'done', output: 'Environment ready', worker: 'worker-1' });
+    expect(all.body.tasks[0].completedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(all.body.tasks[1]).toMatchObject({ id: 'build', status: 'available', dependencies: ['setup'] });
+    const workers = await http.get('/api/workers');
+    expect(workers.body.success).toBe(true);
+    expect(workers.body.workers.map((w: { slot: number; active: boolean; workerId?: string }) => [w.slot, w.active, w.workerId])).toEqual([
+      [1, true, 'worker-1'],
+      [2, false, undefined],
+      [3, false, undefined],
+    ]);
+    expect((await http.post('/api/release-worker-slot', { slot: 1 })).body).toEqual({ success: true });
+    expect((await http.get('/api/workers')).body.workers[0].active).toBe(false);
+  });
+
+  it('failed tasks reset; clean-all-tasks empties the board', async () => {
+    const { http } = await startTestServer();
+    await http.post('/api/add-task', { id: 't', description: 't' });
+    const { body } = await http.raw('/api/claim-worker-slot', { method: 'POST' });
+    await http.post('/api/claim-task', { taskId: 't', workerId: 'w', workerSlot: body.slot });
+    await http.post('/api/update-task', { taskId: 't', status: 'failed', workerId: 'w', error: 'compile error' });
+    expect((await http.get('/api/all-tasks')).body.tasks[0]).toMatchObject({ status: 'failed', error: 'compile error' });
+    expect((await http.post('/api/reset-failed-task', { taskId: 't' })).body).toEqual({ success: true });
+    expect((await http.get('/api/all-tasks')).body.tasks[0].status).toBe('available');
+    expect((await http.raw('/api/clean-all-tasks', { method: 'POST' })).body).toEqual({ success: true });
+    expect((await http.get('/api/all-tasks')).body).toEqual({ success: true, tasks: [] });
+  });
+
+  it('rejections answer {success:false, error:"<message>", code} with the v1 status, never a 500', async () => {
+    const { http } = await startTestServer({ slots: 1 });
+    await http.post('/api/add-task', { id: 'real', description: 'exists' });
+    const noSlot = await http.post('/api/claim-task', { taskId: 'real', workerId: 'w', workerSlot: 1 });
+    expect(noSlot.status).toBe(409);
+    expect(noSlot.body).toMatchObject({ success: false, code: 'SLOT_NOT_HELD' });
+    expect(typeof noSlot.body.error).toBe('string');
+    await http.raw('/api/claim-worker-slot', { method: 'POST' });
+    const full = await http.raw('/api/claim-worker-slot', { method: 'POST' });
+    expect(full.status).toBe(409);
+    expect(full.body).toMatchObject({ success: false, code: 'NO_FREE_SLOT' });
+    const unknown = await http.post('/api/claim-task', { taskId: 'ghost', workerId: 'w', workerSlot: 1 });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('TASK_NOT_FOUND');
+    const nullId = await http.post('/api/add-task', { id: null, description: 'x' });
+    expect(nullId.status).toBe(400);
+    expect(nullId.body).toMatchObject({ success: false, code: 'VALIDATION_FAILED' });
+    const badDeps = await http.post('/api/add-task', { id: 'x', description: 'x', dependencies: 'not-a-list' });
+    expect(badDeps.status).toBe(400);
+    expect((await http.get('/api/all-tasks')).body.tasks.map((t: { id: string }) => t.id)).toEqual(['real']);
+    const badStatus = await http.post('/api/update-task', { taskId: 'x', status: 'finished', workerId: 'w' });
+    expect(badStatus.body).toMatchObject({ success: false, code: 'VALIDATION_FAILED' });
+    const resetOk = await http.post('/api/reset-failed-task', { taskId: 'ghost' });
+    expect(resetOk.body).toMatchObject({ success: false, code: 'TASK_NOT_FOUND' });
+    const notJson = await http.raw('/api/add-task', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    expect(notJson.status).toBe(400);
+    expect(notJson.body).toMatchObject({ success: false, code: 'VALIDATION_FAILED' });
+  });
+
+  it('legacy claims get the long legacy lease, so a client that never heartbeats keeps its task', async () => {
+    const server = await startTestServer({ leaseTtlMs: 1000, legacyLeaseTtlMs: 3_600_000 });
+    const { http } = server;
+    await http.post('/api/add-task', { id: 'long', description: 'takes a while' });
+    const { body } = await http.raw('/api/claim-worker-slot', { method: 'POST' });
+    await http.post('/api/claim-task', { taskId: 'long', workerId: 'old-client', workerSlot: body.slot });
+    const task = (await http.get('/api/v1/tasks/long')).body.task;
+    expect(task.leaseExpiresAt - Date.now()).toBeGreaterThan(3_500_000);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await server.sweep();
+    expect((await http.get('/api/v1/tasks/long')).body.task).toMatchObject({ status: 'claimed', worker: 'old-client' });
+    expect((await http.post('/api/update-task', { taskId: 'long', status: 'done', workerId: 'old-client' })).body).toEqual({ success: true });
+  });
+});

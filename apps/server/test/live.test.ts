@@ -1,0 +1,163 @@
+// Long-poll claim-next and events, Socket.IO broadcast and resume, and lease expiry by the sweeper.
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TaskEvent } from '@task-coordinator/core';
+import { eventually, sleep, startTestServer } from './helpers.js';
+
+const sockets: Socket[] = [];
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.disconnect();
+});
+
+function socketTo(url: string, auth: Record<string, unknown> = {}): Socket {
+  const socket = connect(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  sockets.push(socket);
+  return socket;
+}
+
+function collect(socket: Socket): TaskEvent[] {
+  const events: TaskEvent[] = [];
+  socket.on('event', (event: TaskEvent) => events.push(event));
+  return events;
+}
+
+const once = <T>(socket: Socket, name: string) => new Promise<T>((resolve) => socket.once(name, resolve));
+
+describe('long-poll claim-next', () => {
+  it('a waiting worker is woken by an add from another client and gets the task within milliseconds', async () => {
+    const { http } = await startTestServer();
+    const started = Date.now();
+    const waiting = http.post('/api/v1/claim-next', { workerId: 'patient', wait: 20 });
+    await sleep(150);
+    const added = Date.now();
+    await http.post('/api/v1/tasks', { id: 'fresh', description: 'new work' });
+    const claimed = await waiting;
+    expect(claimed.status).toBe(200);
+    expect(claimed.body).toMatchObject({ task: { id: 'fresh', worker: 'patient', status: 'claimed' } });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - added).toBeLessThan(5_000);
+  });
+
+  it('a wait with no work answers {task:null} when it runs out', async () => {
+    const { http } = await startTestServer();
+    const res = await http.post('/api/v1/claim-next', { workerId: 'w', wait: 0.3 });
+    expect(res.body).toEqual({ task: null, slot: null, resumed: false });
+  });
+
+  it('a waiter whose client disconnects is abandoned: the task goes to the next worker, nothing is held for the gone one', async () => {
+    const server = await startTestServer();
+    const { http } = server;
+    const controller = new AbortController();
+    const gone = http.post('/api/v1/claim-next', { workerId: 'gone', wait: 30 }, { signal: controller.signal }).catch((e: unknown) => e);
+    await sleep(150);
+    controller.abort();
+    await gone;
+    await sleep(100);
+    await http.post('/api/v1/tasks', { id: 'job', description: 'x' });
+    await sleep(100);
+    expect((await http.get('/api/v1/tasks/job')).body.task.status).toBe('available');
+    expect((await http.get('/api/v1/slots')).body.slots.every((s: { free: boolean }) => s.free)).toBe(true);
+    expect((await http.post('/api/v1/claim-next', { workerId: 'present' })).body.task.id).toBe('job');
+  });
+
+  it('many waiters, few tasks: each task goes to exactly one of them', async () => {
+    const { http } = await startTestServer({ slots: 10 });
+    const waiters = Array.from({ length: 8 }, (_, i) => http.post('/api/v1/claim-next', { workerId: `w${i}`, wait: 2 }));
+    await sleep(150);
+    await http.post('/api/v1/tasks', { tasks: [{ id: 'one', description: 'x' }, { id: 'two', description: 'x' }, { id: 'three', description: 'x' }] });
+    const results = await Promise.all(waiters);
+    const got = results.map((r) => r.body.task?.id).filter(Boolean);
+    expect(got.sort()).toEqual(['one', 'three', 'two']);
+  });
+
+  it('events long-poll: woken by the next event', async () => {
+    const { http } = await startTestServer();
+    const waiting = http.get('/api/v1/events?afterSeq=0&wait=20');
+    await sleep(100);
+    await http.post('/api/v1/tasks', { id: 'ping', description: 'x' });
+    const res = await waiting;
+    expect(res.body.events[0]).toMatchObject({ type: 'task.added', taskId: 'ping' });
+    expect(res.body.lastSeq).toBe(res.body.events.at(-1).seq);
+  });
+});
+
+describe('Socket.IO', () => {
+  it('broadcasts every event to the project\'s clients, in seq order', async () => {
+    const { http, apiUrl } = await startTestServer();
+    const socket = socketTo(apiUrl);
+    const events = collect(socket);
+    await once(socket, 'ready');
+    await http.post('/api/v1/tasks', { tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }] });
+    await http.post('/api/v1/claim-next', { workerId: 'w' });
+    await http.post('/api/v1/tasks/a/complete', { workerId: 'w' });
+    await eventually(() => events.length >= 6);
+    expect(events.map((e) => e.type)).toEqual(['task.added', 'task.added', 'slot.claimed', 'task.claimed', 'task.unblocked', 'task.completed']);
+    for (let i = 1; i < events.length; i++) expect(events[i]!.seq).toBe(events[i - 1]!.seq + 1);
+  });
+
+  it('a client that reconnects with its last seq receives what it missed, in order, without gaps', async () => {
+    const { http, apiUrl } = await startTestServer();
+    const first = socketTo(apiUrl);
+    const seen = collect(first);
+    await once(first, 'ready');
+    await http.post('/api/v1/tasks', { id: 'before', description: 'x' });
+    await eventually(() => seen.length === 1);
+    first.disconnect();
+    for (let i = 0; i < 30; i++) await http.post('/api/v1/tasks', { id: `missed-${i}`, description: 'x' });
+
+    const second = socketTo(apiUrl, { lastSeq: seen.at(-1)!.seq });
+    const resumed = collect(second);
+    // Events keep coming while the client catches up: none may be lost or repeated.
+    const during = Promise.all(Array.from({ length: 10 }, (_, i) => http.post('/api/v1/tasks', { id: `during-${i}`, description: 'x' })));
+    const ready = await once<{ lastSeq: number }>(second, 'ready');
+    await during;
+    await eventually(() => resumed.length === 40);
+    const seqs = resumed.map((e) => e.seq);
+    expect(seqs[0]).toBe(seen.at(-1)!.seq + 1);
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(seqs[i - 1]! + 1);
+    expect(ready.lastSeq).toBeGreaterThanOrEqual(seqs[29]!);
+    expect(resumed.slice(0, 30).map((e) => e.taskId)).toEqual(Array.from({ length: 30 }, (_, i) => `missed-${i}`));
+  });
+
+  it('clients see only their project', async () => {
+    const { http, apiUrl } = await startTestServer();
+    const alpha = socketTo(apiUrl, { project: 'alpha' });
+    const events = collect(alpha);
+    await once(alpha, 'ready');
+    await http.post('/api/v1/tasks', { id: 'x', description: 'default board' });
+    await http.post('/api/v1/tasks?project=alpha', { id: 'y', description: 'alpha board' });
+    await eventually(() => events.length === 1);
+    await sleep(50);
+    expect(events.map((e) => e.taskId)).toEqual(['y']);
+  });
+});
+
+describe('lease sweeper', () => {
+  it('a worker that stops heartbeating loses its claim and slot after one TTL; the attempt counts and history says why', async () => {
+    const { http } = await startTestServer({ leaseTtlMs: 1000, sweepIntervalMs: 50 });
+    await http.post('/api/v1/tasks', { id: 'abandoned', description: 'x' });
+    await http.post('/api/v1/claim-next', { workerId: 'silent' });
+    await sleep(600);
+    expect((await http.get('/api/v1/tasks/abandoned')).body.task.status).toBe('claimed');
+    const task = await eventually(async () => {
+      const t = (await http.get('/api/v1/tasks/abandoned')).body.task;
+      return t.status === 'available' ? t : null;
+    }, 5000);
+    expect(task).toMatchObject({ attempts: 1, worker: null, slot: null });
+    expect((await http.get('/api/v1/slots')).body.slots[0].free).toBe(true);
+    const history = (await http.get('/api/v1/tasks/abandoned/history')).body.events;
+    expect(history.at(-1)).toMatchObject({ type: 'task.expired', workerId: 'silent', data: { to: 'available', attempts: 1 } });
+    expect(history.at(-1).data.reason).toContain('no heartbeat from silent');
+  });
+
+  it('a worker that heartbeats keeps its claim past the TTL', async () => {
+    const { http } = await startTestServer({ leaseTtlMs: 1000, sweepIntervalMs: 50 });
+    await http.post('/api/v1/tasks', { id: 'kept', description: 'x' });
+    await http.post('/api/v1/claim-next', { workerId: 'alive' });
+    for (let i = 0; i < 6; i++) {
+      await sleep(300);
+      await http.post('/api/v1/heartbeat', { workerId: 'alive' });
+    }
+    expect((await http.get('/api/v1/tasks/kept')).body.task).toMatchObject({ status: 'claimed', worker: 'alive', attempts: 0 });
+  });
+});
