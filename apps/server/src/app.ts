@@ -1,5 +1,5 @@
-// The Express app: security checks first, then health, the OpenAPI document, /api/v1, the original endpoints,
-// and (on the dashboard port) the dashboard's built files.
+// The Express app: security checks first, then health, the OpenAPI document, the original endpoints, and
+// (on the dashboard port) the dashboard's built files. /api/v1 is answered before Express (http/v1-handler.ts).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Express, type Request, type RequestHandler, type Response, type Router } from 'express';
@@ -8,7 +8,6 @@ import { errorHandler, sendError, type Logger } from './http/errors.js';
 import type { RequestGuard } from './http/security.js';
 import { legacyRoutes } from './routes/legacy.js';
 import { openApiDocument } from './routes/openapi.js';
-import { v1Routes } from './routes/v1.js';
 import type { Wakeups } from './live/wakeups.js';
 
 export interface AppOptions {
@@ -34,13 +33,10 @@ export function createApp(options: AppOptions): Express {
   // Host/Origin checks and the token, before anything is parsed. /api/health stays open for probes.
   const protect: RequestHandler = (req, res, next) => {
     const refused = guard.check(req);
-    if (refused) return sendError(res, refused, req.path.startsWith('/api/v1') || !req.path.startsWith('/api/') ? 'v1' : 'legacy');
+    const format = req.path.startsWith('/api/') && req.path !== '/api/openapi.json' && req.path !== '/api/health' ? 'legacy' : 'v1';
+    if (refused) return sendError(res, refused, format);
     if (req.path === '/api/health' || guard.authorized(req)) return next();
-    sendError(
-      res,
-      new DomainError('UNAUTHORIZED', 'missing or wrong token: send "Authorization: Bearer <token>"'),
-      req.path.startsWith('/api/') && !req.path.startsWith('/api/v1') && req.path !== '/api/openapi.json' ? 'legacy' : 'v1',
-    );
+    sendError(res, new DomainError('UNAUTHORIZED', 'missing or wrong token: send "Authorization: Bearer <token>"'), format);
   };
   app.use(protect);
   app.use((_req, res, next) => {
@@ -71,10 +67,8 @@ export function createApp(options: AppOptions): Express {
   });
 
   const json = express.json({ limit: options.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
-  const v1 = v1Routes(store, options.wakeups);
+  // /api/v1 never gets here: the route-table dispatcher (http/v1-handler.ts) answers it first.
   const legacy = legacyRoutes(store, options.legacyLeaseTtlMs);
-  app.use('/api/v1', json, v1, errorHandler('v1', log));
-  app.use('/api/v1', unmatched(v1, 'v1'));
   app.use('/api', json, legacy, errorHandler('legacy', log));
   app.use('/api', unmatched(legacy, 'legacy'));
 

@@ -8,6 +8,7 @@ import { Server as SocketServer } from 'socket.io';
 import { DomainError, type Instant, type Store } from '@task-coordinator/core';
 import { openSqliteStore } from '@task-coordinator/store-sqlite';
 import { createApp } from './app.js';
+import { createV1Handler } from './http/v1-handler.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './http/errors.js';
 import { createGuard, isLoopbackAddress } from './http/security.js';
@@ -116,8 +117,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const servers: HttpServer[] = [];
   const sockets: SocketServer[] = [];
   const detach: Array<() => void> = [];
+  const v1 = createV1Handler({ store, wakeups, guard, log, bodyLimitBytes: config.bodyLimitBytes });
   const serve = (dashboardDir: string | null) => {
-    const server = createServer(createApp({ ...appOptions, dashboardDir }));
+    const app = createApp({ ...appOptions, dashboardDir });
+    const server = createServer((req, res) => {
+      if (!v1(req, res)) app(req, res);
+    });
     // Long-polls last up to 60 s: keep the request timeout well above that.
     server.requestTimeout = 120_000;
     server.headersTimeout = 30_000;

@@ -1,10 +1,10 @@
-// The SQLite backend: every command one savepoint inside a group-committed BEGIN IMMEDIATE transaction.
+// The SQLite backend: commands group-committed in BEGIN IMMEDIATE transactions, one fsync per group.
 //
 // Durability costs one fsync per commit (synchronous=FULL): about 8,800 commits/s on the 2-core
 // reference machine, i.e. ~4,400 claim→complete cycles/s if each command committed alone. So
-// commands that arrive while a commit is in flight are queued and committed together: each runs
-// in its own SAVEPOINT (a rejected command rolls back alone), then one COMMIT makes the whole group
-// durable, and only then are their promises resolved. Nothing is acknowledged before its fsync.
+// commands that arrive while a commit is in flight are queued and committed together (a rejected
+// command writes nothing, see commitGroup), one COMMIT makes the whole group durable, and only then
+// are their promises resolved. Nothing is acknowledged before its fsync.
 import Database from 'better-sqlite3';
 import { DomainError, runSync, type Backend, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
 import { migrate } from './migrations/index.js';
@@ -42,9 +42,6 @@ export class SqliteBackend implements Backend {
   private readonly begin: Database.Statement;
   private readonly commit: Database.Statement;
   private readonly rollback: Database.Statement;
-  private readonly savepoint: Database.Statement;
-  private readonly release: Database.Statement;
-  private readonly rollbackTo: Database.Statement;
   /** Commits so far and commands in them: the group-commit factor, for benchmarks and metrics. */
   readonly stats = { commits: 0, commands: 0 };
 
@@ -73,9 +70,6 @@ export class SqliteBackend implements Backend {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
-    this.savepoint = db.prepare('SAVEPOINT command');
-    this.release = db.prepare('RELEASE command');
-    this.rollbackTo = db.prepare('ROLLBACK TO command');
   }
 
   execute<R>(program: (now: Instant) => Program<R>, clock: () => Instant): Promise<{ result: R; events: TaskEvent[] }> {
@@ -101,6 +95,12 @@ export class SqliteBackend implements Backend {
     if (!this.scheduled) for (const done of this.drained.splice(0)) done();
   }
 
+  /**
+   * Runs a group in one transaction. Rules write nothing until they return (persist comes after),
+   * so a command a rule rejects needs no rollback. Only a failed write (a bug, a full disk) spoils
+   * the transaction: then it is rolled back whole and each command runs again on its own, so the
+   * failure stays with the command that caused it.
+   */
   private commitGroup(group: Pending[]): void {
     try {
       this.begin.run();
@@ -111,16 +111,23 @@ export class SqliteBackend implements Backend {
     }
     const outcomes: Array<{ ok: true; value: { result: unknown; events: TaskEvent[] } } | { ok: false; error: unknown }> = [];
     for (const op of group) {
-      this.savepoint.run();
+      let outcome;
       try {
-        const { result, change } = runSync(op.program(op.clock()), (load) => this.q.answer(load));
-        const events = this.q.persist(change);
-        this.release.run();
-        outcomes.push({ ok: true, value: { result, events } });
+        outcome = runSync(op.program(op.clock()), (load) => this.q.answer(load));
       } catch (error) {
-        this.rollbackTo.run();
-        this.release.run();
         outcomes.push({ ok: false, error: mapSqliteError(error) });
+        continue;
+      }
+      try {
+        outcomes.push({ ok: true, value: { result: outcome.result, events: this.q.persist(outcome.change) } });
+      } catch {
+        if (this.db.inTransaction) this.rollback.run();
+        if (group.length === 1) {
+          this.runAlone(op);
+          return;
+        }
+        for (const each of group) this.commitGroup([each]);
+        return;
       }
     }
     try {
@@ -138,6 +145,22 @@ export class SqliteBackend implements Backend {
       if (outcome.ok) op.resolve(outcome.value);
       else op.reject(outcome.error);
     });
+  }
+
+  /** One command whose write failed: run it in its own transaction and report exactly what happens. */
+  private runAlone(op: Pending): void {
+    try {
+      this.begin.run();
+      const outcome = runSync(op.program(op.clock()), (load) => this.q.answer(load));
+      const events = this.q.persist(outcome.change);
+      this.commit.run();
+      this.stats.commits++;
+      this.stats.commands++;
+      op.resolve({ result: outcome.result, events });
+    } catch (error) {
+      if (this.db.inTransaction) this.rollback.run();
+      op.reject(mapSqliteError(error));
+    }
   }
 
   private read<T>(fn: () => T): Promise<T> {

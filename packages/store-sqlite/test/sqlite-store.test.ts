@@ -105,6 +105,24 @@ describe('sqlite store', () => {
     expect(ids).toEqual(['dup', 'g1', 'g4']);
   });
 
+  it('a write that fails inside a group spoils only its own command', async () => {
+    const store = await open('poison.db');
+    const db = new Database(tmp.file('poison.db'));
+    db.exec(`CREATE TRIGGER poison BEFORE INSERT ON tasks WHEN NEW.description = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned write'); END`);
+    db.close();
+    const before = { ...store.database.stats };
+    const results = await Promise.allSettled([
+      store.addTask({ id: 'ok-1', description: 'fine' }),
+      store.addTask({ id: 'bad', description: 'poison' }),
+      store.addTask({ id: 'ok-2', description: 'fine' }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(((results[1] as PromiseRejectedResult).reason as DomainError).code).toBe('INTERNAL');
+    expect((await store.listTasks()).tasks.map((t) => t.id)).toEqual(['ok-1', 'ok-2']);
+    expect((await store.events()).map((e) => e.taskId)).toEqual(['ok-1', 'ok-2']);
+    expect(store.database.stats.commits - before.commits).toBe(2);
+  });
+
   it('two processes on one file: 1,000 tasks, each claimed and done exactly once', async () => {
     const file = tmp.file('shared.db');
     const store = await open('shared.db', { busyTimeoutMs: 20_000, config: { slots: 64 } });

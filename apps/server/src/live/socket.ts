@@ -45,7 +45,9 @@ export function attachLive(io: Server, store: Store, guard: RequestGuard, log: L
   });
 
   const unsubscribe = store.subscribe((event) => {
-    io.to(room(event.project)).emit('event', event);
+    // Encoding a packet for an empty room is wasted work on the hot path (one local adapter here).
+    const name = room(event.project);
+    if (io.sockets.adapter.rooms.get(name)?.size) io.to(name).emit('event', event);
     for (const [socket, state] of syncing) if (socket.data.project === event.project) state.buffer.push(event);
   });
 

@@ -1,5 +1,5 @@
 // REST under /api/v1, declared once as a table: the router and the OpenAPI document are both built from it.
-import express, { type Request, type Response, type Router } from 'express';
+import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import {
   AddTasksInputSchema,
@@ -63,8 +63,15 @@ const ClaimNextResultSchema = z.union([ClaimResultSchema, z.object({ task: z.nul
 export interface RouteContext {
   store: Store;
   wakeups: Wakeups;
-  req: Request;
-  res: Response;
+  /** The response being answered: a long-poll watches it to notice a client that went away. */
+  res: ServerResponse;
+}
+
+/** A request as the dispatcher hands it over: decoded path parameters, query, parsed JSON body. */
+export interface RawInput {
+  query: Record<string, string | string[]>;
+  params: Record<string, string>;
+  body: unknown;
 }
 
 /** A reply with a status other than the route's default. */
@@ -97,11 +104,9 @@ export interface RouteSpec {
 const NUMERIC = new Set(['limit', 'afterSeq', 'wait']);
 
 /** Query strings → typed values for the schemas: numbers where numbers go, lists split on commas. */
-function fromQuery(req: Request, lists: readonly string[] = []): Record<string, unknown> {
+function fromQuery(query: RawInput['query'], lists: readonly string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, raw] of Object.entries(req.query as Record<string, unknown>)) {
-    if (raw === undefined) continue;
-    const value = Array.isArray(raw) ? raw.map(String) : String(raw);
+  for (const [key, value] of Object.entries(query)) {
     if (lists.includes(key)) out[key] = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).filter(Boolean);
     else if (!Array.isArray(value) && NUMERIC.has(key) && /^-?\d+(\.\d+)?$/.test(value)) out[key] = Number(value);
     else out[key] = value;
@@ -110,8 +115,7 @@ function fromQuery(req: Request, lists: readonly string[] = []): Record<string, 
 }
 
 /** The JSON object body of a request, or VALIDATION_FAILED. */
-function fromBody(req: Request): Record<string, unknown> {
-  const value: unknown = req.body;
+function fromBody(value: unknown): Record<string, unknown> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new DomainError('VALIDATION_FAILED', 'request body must be a JSON object', { issues: [{ path: '(body)', message: 'expected an object' }] });
@@ -119,26 +123,29 @@ function fromBody(req: Request): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Path parameters join the input; a body naming a different value is refused. `?project=` applies to bodies too. */
-function inputOf(spec: RouteSpec, req: Request): Record<string, unknown> {
-  const input = spec.from === 'query' ? fromQuery(req, spec.lists) : { ...fromBody(req) };
-  const project = req.query.project;
+/**
+ * The input fields of a route: query or body, plus path parameters (`:id` → taskId); a body
+ * naming a different value than the path is refused. `?project=` applies to bodies too.
+ */
+export function inputOf(spec: RouteSpec, raw: RawInput): Record<string, unknown> {
+  const input = spec.from === 'query' ? fromQuery(raw.query, spec.lists) : { ...fromBody(raw.body) };
+  const project = raw.query.project;
   if (spec.from === 'body' && typeof project === 'string' && !('project' in input)) input.project = project;
-  for (const [param, raw] of Object.entries(req.params as Record<string, string>)) {
+  for (const [param, value] of Object.entries(raw.params)) {
     const field = param === 'id' ? 'taskId' : param;
-    const value = param === 'slot' && /^\d+$/.test(raw) ? Number(raw) : raw;
-    if (field in input && input[field] !== value) {
+    const typed = param === 'slot' && /^\d+$/.test(value) ? Number(value) : value;
+    if (field in input && input[field] !== typed) {
       throw new DomainError('VALIDATION_FAILED', `${field} in the request differs from the one in the path`, {
         issues: [{ path: field, message: 'differs from the path' }],
       });
     }
-    input[field] = value;
+    input[field] = typed;
   }
   return input;
 }
 
 /** Aborted when the client goes away before its answer is written. */
-function clientGone(res: Response): AbortSignal {
+function clientGone(res: ServerResponse): AbortSignal {
   const controller = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) controller.abort();
@@ -407,17 +414,3 @@ export const ROUTES: readonly RouteSpec[] = [
     run: ({ store }, input) => store.cleanAll(input as never),
   },
 ];
-
-export function v1Routes(store: Store, wakeups: Wakeups): Router {
-  const router = express.Router();
-  for (const spec of ROUTES) {
-    router[spec.method](spec.path, async (req, res) => {
-      const result = await spec.run({ store, wakeups, req, res }, inputOf(spec, req));
-      // A long-poll whose client left has nobody to answer.
-      if (res.writableEnded || res.destroyed) return;
-      if (result instanceof Reply) res.status(result.status).json(result.body);
-      else res.status(spec.status ?? 200).json(result);
-    });
-  }
-  return router;
-}
