@@ -55,7 +55,14 @@ export function createApp(options: AppOptions): Express {
     const status = reachable ? 'ok' : 'unavailable';
     // Without the token a probe learns only whether the server is healthy.
     const body = guard.authorized(req)
-      ? { status, store: { kind: store.kind, reachable }, version: options.version, uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000) }
+      ? {
+          status,
+          store: { kind: store.kind, reachable },
+          version: options.version,
+          uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000),
+          leaseTtlMs: store.config.leaseTtlMs,
+          slots: store.config.slots,
+        }
       : { status };
     res.status(reachable ? 200 : 503).json(body);
   });

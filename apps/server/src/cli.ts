@@ -33,15 +33,18 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const auth = config.token ? ' -H "Authorization: Bearer $TC_TOKEN"' : '';
+  const tokenEnv = config.token ? ' -e TASK_COORDINATOR_TOKEN=$TC_TOKEN' : '';
+  const tokenHeader = config.token ? ' --header "Authorization: Bearer $TC_TOKEN"' : '';
   const lines = [
     `Task Coordinator ${VERSION}: SQLite store ${config.db} (${config.slots} slots, lease ${config.leaseTtlMs / 1000}s)${config.token ? ', token required' : ''}`,
     `  API        ${server.apiUrl}/api/v1   (OpenAPI: ${server.apiUrl}/api/openapi.json)`,
     server.dashboardUrl ? `  Dashboard  ${server.dashboardUrl}` : '  Dashboard  off',
+    `  MCP        ${server.mcpUrl}   (Streamable HTTP)`,
     `  Live feed  Socket.IO on ${server.apiUrl}`,
     '',
-    'Connect an agent (any HTTP client; every call is also in the OpenAPI document):',
-    `  curl -s -X POST ${server.apiUrl}/api/v1/claim-next${auth} -H 'Content-Type: application/json' -d '{"workerId":"agent-1","wait":30}'`,
+    'Connect a Claude Code agent (run in the agent\'s project):',
+    `  claude mcp add task-coordinator -e TASK_COORDINATOR_URL=${server.apiUrl}${tokenEnv} -- npx -y task-coordinator-mcp`,
+    `  or, without a local process: claude mcp add --transport http task-coordinator ${server.mcpUrl}${tokenHeader}`,
     '',
     'Ctrl-C stops it: in-flight requests finish and the database is closed cleanly.',
   ];

@@ -9,6 +9,7 @@ import { DomainError, type Instant, type Store } from '@task-coordinator/core';
 import { openSqliteStore } from '@task-coordinator/store-sqlite';
 import { createApp } from './app.js';
 import { createV1Handler } from './http/v1-handler.js';
+import { createMcpEndpoint } from './live/mcp-endpoint.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './http/errors.js';
 import { createGuard, isLoopbackAddress } from './http/security.js';
@@ -34,6 +35,8 @@ export interface RunningServer {
   readonly store: Store;
   readonly apiUrl: string;
   readonly dashboardUrl: string | null;
+  /** The MCP Streamable HTTP endpoint. */
+  readonly mcpUrl: string;
   readonly port: number;
   readonly dashboardPort: number | null;
   /** Runs one lease sweep now (the sweeper also runs every sweepIntervalMs). */
@@ -118,10 +121,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const sockets: SocketServer[] = [];
   const detach: Array<() => void> = [];
   const v1 = createV1Handler({ store, wakeups, guard, log, bodyLimitBytes: config.bodyLimitBytes });
+  const mcp = createMcpEndpoint({ store, wakeups, guard, log, version: VERSION, bodyLimitBytes: config.bodyLimitBytes });
   const serve = (dashboardDir: string | null) => {
     const app = createApp({ ...appOptions, dashboardDir });
     const server = createServer((req, res) => {
-      if (!v1(req, res)) app(req, res);
+      if (!v1(req, res) && !mcp.handle(req, res)) app(req, res);
     });
     // Long-polls last up to 60 s: keep the request timeout well above that.
     server.requestTimeout = 120_000;
@@ -162,6 +166,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       if (sweeper) clearInterval(sweeper);
       await sweeping;
       wakeups.close();
+      await mcp.close();
       for (const io of sockets) io.disconnectSockets(true);
       detach.forEach((fn) => fn());
       await Promise.all(
@@ -201,6 +206,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       port,
       dashboardPort,
       apiUrl: urlOf(config.host, port),
+      mcpUrl: `${urlOf(config.host, port)}/mcp`,
       dashboardUrl: dashboardPort === null ? null : urlOf(config.host, dashboardPort),
       sweep,
       close,

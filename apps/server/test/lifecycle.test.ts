@@ -22,7 +22,7 @@ interface Run {
 }
 
 function run(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', cli, ...args], {
+  const child = spawn(process.execPath, ['--conditions=@task-coordinator/source', '--import', 'tsx', cli, ...args], {
     env: { ...process.env, PORT: '', DASHBOARD_PORT: '', TC_DB: '', TC_TOKEN: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -90,7 +90,7 @@ describe('command line', () => {
     const r = run([], { PORT: '0', DASHBOARD_PORT: '0', TC_DB: db, TC_TOKEN: 'tok' });
     const url = await apiUrlOf(r);
     expect(r.stdout()).toContain('OpenAPI');
-    expect(r.stdout()).toContain('claim-next');
+    expect(r.stdout()).toContain('claude mcp add task-coordinator');
     const http = client(url, 'tok');
     await http.post('/api/v1/tasks', { id: 'persisted', description: 'x' });
     // A long-poll in flight when the signal arrives gets an answer, not a reset.

@@ -27,6 +27,8 @@ export const ERROR_HTTP_STATUS = {
   INTERNAL: 500,
   STORE_UNAVAILABLE: 503,
   STORE_BUSY: 503,
+  /** A client could not reach the coordinator server at all (said by clients, never by the server). */
+  SERVER_UNAVAILABLE: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_HTTP_STATUS;

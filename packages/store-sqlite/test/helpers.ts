@@ -14,7 +14,7 @@ export function tempDir(prefix: string): { dir: string; file: (name: string) => 
 
 /** Starts a fixture script in its own Node process, resolving workspace packages from source. */
 export function spawnFixture(script: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(here, 'fixtures', script), ...args], {
+  return spawn(process.execPath, ['--conditions=@task-coordinator/source', '--import', 'tsx', join(here, 'fixtures', script), ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     cwd: join(here, '..'),
   });

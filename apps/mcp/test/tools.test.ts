@@ -1,0 +1,165 @@
+// Every tool, every error path, through the MCP SDK's own clients: stdio (task-coordinator-mcp) and /mcp.
+import { describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { TOOL_NAMES } from '@task-coordinator/mcp-tools';
+import { call, httpAgent, server, stdioAgent, text } from './helpers.js';
+
+const DESIGN_TOOLS = [
+  'claim_worker_slot',
+  'release_worker_slot',
+  'get_workers',
+  'add_task',
+  'get_available_tasks',
+  'get_all_tasks',
+  'claim_task',
+  'update_task',
+  'reset_failed_task',
+  'clean_all_tasks',
+  'claim_next_task',
+  'heartbeat',
+  'get_task',
+  'add_tasks',
+  'release_task',
+  'cancel_task',
+  'get_task_history',
+];
+
+async function exerciseEveryTool(client: Client, workerId: string): Promise<void> {
+  const listing = await client.listTools();
+  expect(listing.tools.map((t) => t.name).sort()).toEqual([...DESIGN_TOOLS].sort());
+  for (const tool of listing.tools) {
+    expect(tool.description?.length, tool.name).toBeGreaterThan(20);
+    expect(tool.outputSchema, tool.name).toBeDefined();
+    expect(tool.annotations, tool.name).toBeDefined();
+  }
+  const byName = new Map(listing.tools.map((t) => [t.name, t]));
+  expect(byName.get('get_all_tasks')?.annotations).toMatchObject({ readOnlyHint: true });
+  expect(byName.get('clean_all_tasks')?.annotations).toMatchObject({ destructiveHint: true });
+  expect(byName.get('update_task')?.annotations).toMatchObject({ destructiveHint: false, idempotentHint: true });
+
+  // Plan: a → b, plus c.
+  const added = await call(client, 'add_tasks', {
+    tasks: [
+      { id: 'a', description: 'Write the schema' },
+      { id: 'b', description: 'Write the API', dependencies: ['a'] },
+    ],
+  });
+  expect(added.isError).toBeFalsy();
+  expect(added.structuredContent).toEqual({ created: ['a', 'b'], existing: [] });
+  expect(text(await call(client, 'add_task', { id: 'c', description: 'Docs', priority: -1 }))).toContain('Added c');
+
+  const available = await call(client, 'get_available_tasks');
+  expect(available.structuredContent.tasks.map((t: { id: string }) => t.id)).toEqual(['a', 'c']);
+  const all = await call(client, 'get_all_tasks', { status: ['blocked'] });
+  expect(text(all)).toContain('b [blocked] Write the API after a');
+
+  // The workflow the descriptions teach.
+  const claimed = await call(client, 'claim_next_task');
+  expect(claimed.structuredContent).toMatchObject({ task: { id: 'a', status: 'claimed', worker: workerId }, resumed: false });
+  expect(text(claimed)).toContain('Write the schema');
+  expect((await call(client, 'update_task', { taskId: 'a', status: 'working' })).structuredContent.task.status).toBe('working');
+  const beat = await call(client, 'heartbeat');
+  expect(beat.structuredContent.tasks).toEqual(['a']);
+  const done = await call(client, 'update_task', { taskId: 'a', status: 'done', output: 'schema.sql' });
+  expect(done.structuredContent).toMatchObject({ task: { id: 'a', status: 'done' }, unblocked: ['b'] });
+  expect(text(done)).toContain('Now available: b');
+
+  const detail = await call(client, 'get_task', { taskId: 'a' });
+  expect(detail.structuredContent).toMatchObject({ task: { output: 'schema.sql' }, dependents: ['b'] });
+  const history = await call(client, 'get_task_history', { taskId: 'a' });
+  expect(history.structuredContent.events.map((e: { type: string }) => e.type)).toEqual(['task.added', 'task.claimed', 'task.started', 'task.completed']);
+
+  // Original tools with original parameters.
+  const slot = await call(client, 'claim_worker_slot');
+  expect(slot.structuredContent).toMatchObject({ slot: 1, worker: workerId });
+  const claimB = await call(client, 'claim_task', { taskId: 'b', workerId, workerSlot: 1 });
+  expect(claimB.structuredContent).toMatchObject({ task: { id: 'b', status: 'claimed' }, slot: 1 });
+  const workers = await call(client, 'get_workers');
+  expect(workers.structuredContent.slots[0]).toMatchObject({ slot: 1, free: false, worker: workerId, taskId: 'b' });
+  expect((await call(client, 'release_task', { taskId: 'b', reason: 'not now' })).structuredContent.task.status).toBe('available');
+  await call(client, 'claim_task', { taskId: 'b' });
+  const failed = await call(client, 'update_task', { taskId: 'b', status: 'failed', error: 'compiler crashed' });
+  expect(failed.structuredContent.task).toMatchObject({ status: 'failed', attempts: 1 });
+  expect((await call(client, 'reset_failed_task', { taskId: 'b' })).structuredContent.task.status).toBe('available');
+  expect((await call(client, 'cancel_task', { taskId: 'c', reason: 'dropped' })).structuredContent.task.status).toBe('cancelled');
+  const released = await call(client, 'release_worker_slot', { slot: 1 });
+  expect(released.structuredContent).toMatchObject({ slot: 1, released: true });
+  const cleaned = await call(client, 'clean_all_tasks');
+  expect(cleaned.structuredContent).toEqual({ removed: 3, slotsFreed: 0 });
+  expect((await call(client, 'claim_next_task')).structuredContent).toEqual({ task: null, slot: null, resumed: false });
+}
+
+async function exerciseErrors(client: Client): Promise<void> {
+  const expectError = async (name: string, args: Record<string, unknown>, code: string, hint?: string) => {
+    const result = await call(client, name, args);
+    expect(result.isError, `${name} should fail with ${code}`).toBe(true);
+    expect(text(result)).toContain(code);
+    expect(result.structuredContent?.error?.code).toBe(code);
+    if (hint) expect(text(result)).toContain(hint);
+  };
+  await expectError('get_task', { taskId: 'ghost' }, 'TASK_NOT_FOUND', 'get_all_tasks');
+  await call(client, 'add_tasks', { tasks: [{ id: 'x', description: 'x' }, { id: 'y', description: 'y', dependencies: ['x'] }] });
+  await expectError('add_task', { id: 'x', description: 'something else' }, 'TASK_EXISTS');
+  await expectError('add_task', { id: 'z', description: 'z', dependencies: ['nope'] }, 'UNKNOWN_DEPENDENCY');
+  await expectError('add_tasks', { tasks: [{ id: 'p', description: 'p', dependencies: ['q'] }, { id: 'q', description: 'q', dependencies: ['p'] }] }, 'DEPENDENCY_CYCLE');
+  await expectError('claim_task', { taskId: 'y' }, 'NOT_CLAIMABLE', 'claim_next_task');
+  await expectError('update_task', { taskId: 'x', status: 'done' }, 'LEASE_LOST', 'Stop working on it');
+  await expectError('reset_failed_task', { taskId: 'x' }, 'INVALID_TRANSITION');
+  await expectError('update_task', { taskId: 'ghost', status: 'working' }, 'TASK_NOT_FOUND');
+  const invalid = await call(client, 'add_task', { id: 'bad id', description: 'x' });
+  expect(invalid.isError).toBe(true);
+  expect(text(invalid)).toMatch(/id/);
+}
+
+describe('MCP over stdio (task-coordinator-mcp)', () => {
+  it('serves every tool and runs the whole workflow against a real server', async () => {
+    const running = await server();
+    const { client, stderr } = await stdioAgent(running.apiUrl, { TASK_COORDINATOR_WORKER_ID: 'agent-one' });
+    await exerciseEveryTool(client, 'agent-one');
+    // Diagnostics go to stderr; stdout carried nothing but protocol (or the client would have failed).
+    expect(stderr()).toContain('worker agent-one');
+  }, 60_000);
+
+  it('answers every error as a tool error with the code and a hint', async () => {
+    const running = await server();
+    const { client } = await stdioAgent(running.apiUrl, { TASK_COORDINATOR_WORKER_ID: 'agent-err' });
+    await exerciseErrors(client);
+  }, 60_000);
+
+  it('tools/list stays under 16 KiB of JSON', async () => {
+    const running = await server();
+    const { client } = await stdioAgent(running.apiUrl);
+    const listing = await client.listTools();
+    const size = JSON.stringify(listing).length;
+    expect(size).toBeLessThan(16 * 1024);
+    expect(listing.tools.map((t) => t.name).sort()).toEqual([...TOOL_NAMES].sort());
+  }, 30_000);
+});
+
+describe('MCP over Streamable HTTP (/mcp)', () => {
+  it('serves the same tools and workflow', async () => {
+    const running = await server();
+    const client = await httpAgent(running.mcpUrl, { 'X-Worker-Id': 'http-agent' });
+    await exerciseEveryTool(client, 'http-agent');
+  }, 60_000);
+
+  it('answers errors the same way', async () => {
+    const running = await server();
+    const client = await httpAgent(running.mcpUrl);
+    await exerciseErrors(client);
+  }, 60_000);
+
+  it('needs the token when the server has one, and refuses a forged Host', async () => {
+    const running = await server({ token: 'mcp-secret' });
+    await expect(httpAgent(running.mcpUrl)).rejects.toThrow();
+    await expect(httpAgent(running.mcpUrl, { Authorization: 'Bearer wrong' })).rejects.toThrow();
+    const client = await httpAgent(running.mcpUrl, { Authorization: 'Bearer mcp-secret' });
+    expect((await client.listTools()).tools.length).toBe(DESIGN_TOOLS.length);
+    const forged = await fetch(running.mcpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer mcp-secret', origin: 'https://evil.example' },
+      body: '{}',
+    });
+    expect(forged.status).toBe(403);
+  }, 30_000);
+});
