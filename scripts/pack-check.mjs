@@ -1,0 +1,89 @@
+// pack:check: the published packages work outside the repository.
+// Packs core, store-sqlite, mcp-tools, the server and the MCP client; installs the tarballs into an
+// empty folder; runs `npx task-coordinator-server` (health answers) and `npx task-coordinator-mcp`
+// (an MCP client lists its tools over stdio against that server). Exits non-zero on any failure.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const PACKAGES = ['packages/core', 'packages/store-sqlite', 'packages/mcp-tools', 'apps/server', 'apps/mcp'];
+const work = mkdtempSync(join(tmpdir(), 'tc-pack-check-'));
+const tarballs = join(work, 'tarballs');
+const project = join(work, 'project');
+const children = [];
+const step = (message) => process.stdout.write(`pack:check: ${message}\n`);
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+
+try {
+  execFileSync('mkdir', ['-p', tarballs, project]);
+  step('building');
+  run('npm', ['run', 'build', '--silent'], root);
+  for (const pkg of PACKAGES) run('npm', ['pack', '--silent', '--pack-destination', tarballs], join(root, pkg));
+  const files = readdirSync(tarballs).map((f) => join(tarballs, f));
+  step(`packed ${files.map((f) => f.split('/').pop()).join(', ')}`);
+
+  // An empty project outside the repository. better-sqlite3 builds from source here, so its install script is allowed.
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'pack-check', private: true, type: 'module', allowScripts: { 'better-sqlite3': true } }, null, 2));
+  step('installing the tarballs into an empty folder (compiles better-sqlite3)');
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files], project);
+
+  const version = run('npx', ['--no-install', 'task-coordinator-server', '--version'], project).trim();
+  step(`npx task-coordinator-server --version → ${version}`);
+  step(`npx task-coordinator-mcp --version → ${run('npx', ['--no-install', 'task-coordinator-mcp', '--version'], project).trim()}`);
+
+  const server = spawn('npx', ['--no-install', 'task-coordinator-server', '--port', '0', '--dashboard-port', '0', '--db', join(work, 'board.db')], {
+    cwd: project,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
+  children.push(server);
+  const apiUrl = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /API\s+(http:\/\/[^/\s]+)\/api\/v1/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    server.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  const health = await (await fetch(`${apiUrl}/api/health`)).json();
+  if (health.status !== 'ok') throw new Error(`health: ${JSON.stringify(health)}`);
+  step(`server answers at ${apiUrl}: ${JSON.stringify(health)}`);
+
+  // An MCP client from the installed SDK, driving the installed task-coordinator-mcp over stdio.
+  writeFileSync(
+    join(project, 'mcp-smoke.mjs'),
+    `import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+const transport = new StdioClientTransport({ command: 'npx', args: ['--no-install', 'task-coordinator-mcp'], env: { ...process.env, TASK_COORDINATOR_URL: process.argv[2], TASK_COORDINATOR_WORKER_ID: 'pack-check' } });
+const client = new Client({ name: 'pack-check', version: '1.0.0' });
+await client.connect(transport);
+const { tools } = await client.listTools();
+await client.callTool({ name: 'add_task', arguments: { id: 'packed', description: 'from the tarballs' } });
+const claim = await client.callTool({ name: 'claim_next_task', arguments: {} });
+if (claim.structuredContent?.task?.id !== 'packed') throw new Error('claim failed: ' + JSON.stringify(claim));
+console.log(tools.length + ' tools; claimed ' + claim.structuredContent.task.id);
+await client.close();
+`,
+  );
+  step(`npx task-coordinator-mcp over stdio → ${run('node', ['mcp-smoke.mjs', apiUrl], project).trim()}`);
+  step('ok');
+} catch (error) {
+  process.stderr.write(`pack:check failed: ${error.stack ?? error}\n`);
+  process.exitCode = 1;
+} finally {
+  for (const child of children) {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(work, { recursive: true, force: true });
+}
