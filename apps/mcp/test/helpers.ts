@@ -59,11 +59,20 @@ export async function stdioAgent(url: string, env: Record<string, string> = {}):
   return { client, transport, stderr: () => err };
 }
 
+const transports = new WeakMap<Client, StreamableHTTPClientTransport>();
+
+/** Ends an /mcp session the way a client does when it is done: DELETE, then close. */
+export async function endSession(client: Client): Promise<void> {
+  await transports.get(client)?.terminateSession();
+  await client.close();
+}
+
 /** Connects the SDK's Streamable HTTP client to the server's /mcp. */
 export async function httpAgent(mcpUrl: string, headers: Record<string, string> = {}): Promise<Client> {
   const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers } });
   const client = new Client({ name: 'test-http-agent', version: '1.0.0' });
   await client.connect(transport);
+  transports.set(client, transport);
   clients.push({ close: async () => {
     await transport.terminateSession().catch(() => undefined);
     await client.close();

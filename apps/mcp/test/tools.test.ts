@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { TOOL_NAMES } from '@task-coordinator/mcp-tools';
-import { call, httpAgent, server, stdioAgent, text } from './helpers.js';
+import { call, endSession, eventually, httpAgent, server, stdioAgent, text } from './helpers.js';
 
 const DESIGN_TOOLS = [
   'claim_worker_slot',
@@ -161,5 +161,23 @@ describe('MCP over Streamable HTTP (/mcp)', () => {
       body: '{}',
     });
     expect(forged.status).toBe(403);
+  }, 30_000);
+});
+
+describe('/mcp sessions', () => {
+  it('a closed session is removed and gives its work back; an idle one is dropped', async () => {
+    const running = await server({ mcpIdleMs: 400, leaseTtlMs: 600_000 });
+    const first = await httpAgent(running.mcpUrl, { 'X-Worker-Id': 'closer' });
+    await call(first, 'add_task', { id: 'held', description: 'x' });
+    await call(first, 'claim_next_task');
+    expect(running.mcpSessions()).toBe(1);
+    await endSession(first);
+    await eventually(async () => running.mcpSessions() === 0);
+    await eventually(async () => (await running.store.getTask({ taskId: 'held' })).status === 'available');
+
+    const idle = await httpAgent(running.mcpUrl);
+    await idle.listTools();
+    expect(running.mcpSessions()).toBe(1);
+    await eventually(async () => running.mcpSessions() === 0, 5000);
   }, 30_000);
 });

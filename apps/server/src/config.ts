@@ -25,6 +25,8 @@ export interface ServerConfig {
   sweepIntervalMs: number;
   /** Where the built dashboard lives; null: look in the usual places. */
   dashboardDir: string | null;
+  /** An MCP session (/mcp) with no request for this long is dropped. */
+  mcpIdleMs: number;
 }
 
 export const DEFAULTS: ServerConfig = {
@@ -41,6 +43,7 @@ export const DEFAULTS: ServerConfig = {
   bodyLimitBytes: 4 * 1024 * 1024,
   sweepIntervalMs: 1_000,
   dashboardDir: null,
+  mcpIdleMs: 30 * 60_000,
 };
 
 export class ConfigError extends Error {

@@ -39,6 +39,8 @@ export interface RunningServer {
   readonly mcpUrl: string;
   readonly port: number;
   readonly dashboardPort: number | null;
+  /** Open MCP sessions on /mcp. */
+  mcpSessions(): number;
   /** Runs one lease sweep now (the sweeper also runs every sweepIntervalMs). */
   sweep(): Promise<void>;
   /** Stops accepting, releases long-polls, finishes in-flight requests, closes the store. */
@@ -121,7 +123,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const sockets: SocketServer[] = [];
   const detach: Array<() => void> = [];
   const v1 = createV1Handler({ store, wakeups, guard, log, bodyLimitBytes: config.bodyLimitBytes });
-  const mcp = createMcpEndpoint({ store, wakeups, guard, log, version: VERSION, bodyLimitBytes: config.bodyLimitBytes });
+  const mcp = createMcpEndpoint({ store, wakeups, guard, log, version: VERSION, bodyLimitBytes: config.bodyLimitBytes, idleMs: config.mcpIdleMs });
   const serve = (dashboardDir: string | null) => {
     const app = createApp({ ...appOptions, dashboardDir });
     const server = createServer((req, res) => {
@@ -208,6 +210,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       apiUrl: urlOf(config.host, port),
       mcpUrl: `${urlOf(config.host, port)}/mcp`,
       dashboardUrl: dashboardPort === null ? null : urlOf(config.host, dashboardPort),
+      mcpSessions: () => mcp.sessions,
       sweep,
       close,
     };

@@ -91,7 +91,7 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
   const sweeper = setInterval(() => {
     const now = Date.now();
     for (const [id, session] of sessions) if (now - session.lastSeen > idleMs) void closeSession(id, false);
-  }, Math.min(60_000, idleMs));
+  }, Math.max(50, Math.min(60_000, Math.floor(idleMs / 2))));
   sweeper.unref();
 
   const readJson = (req: IncomingMessage): Promise<unknown> =>
