@@ -50,8 +50,12 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
+// NUL is refused everywhere: PostgreSQL cannot store it in text, and no task needs it.
 const boundedText = (maxBytes: number) =>
-  z.string().refine((s) => utf8Length(s) <= maxBytes, { message: `must be at most ${maxBytes} bytes of UTF-8` });
+  z
+    .string()
+    .refine((s) => !s.includes('\u0000'), { message: 'must not contain NUL characters' })
+    .refine((s) => utf8Length(s) <= maxBytes, { message: `must be at most ${maxBytes} bytes of UTF-8` });
 
 export const TaskIdSchema = z
   .string()
@@ -220,7 +224,7 @@ export const ListTasksQuerySchema = z.strictObject({
   status: z.array(TaskStatusSchema).max(TASK_STATUSES.length).optional(),
   label: LabelSchema.optional(),
   worker: WorkerIdSchema.optional(),
-  text: z.string().min(1).max(256).optional().describe('Case-insensitive substring of id or description'),
+  text: z.string().min(1).max(256).regex(/^[^\u0000]*$/, 'must not contain NUL characters').optional().describe('Case-insensitive substring of id or description'),
   limit: z.number().int().min(1).max(LIMITS.pageMax).optional(),
   cursor: z.string().max(512).optional().describe('From the previous page\'s nextCursor'),
 });

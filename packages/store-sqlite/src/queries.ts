@@ -303,7 +303,9 @@ export function prepareQueries(db: Database.Database) {
         }
       }
       for (const { project, slot } of change.deleteSlots) s.deleteSlot.run(project, slot);
-      for (const slot of change.putSlots) s.putSlot.run(slot);
+      // One writer at a time here: a new slot and a changed one are the same upsert.
+      for (const slot of change.insertSlots) s.putSlot.run(slot);
+      for (const slot of change.updateSlots) s.putSlot.run(slot);
       return change.events.map((e) => {
         const seq = Number(s.insertEvent.run(e.at, e.type, e.project, e.taskId, e.workerId, e.slot, JSON.stringify(e.data)).lastInsertRowid);
         return { seq, ...e };

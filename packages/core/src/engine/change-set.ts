@@ -7,6 +7,8 @@ export class ChangeSet {
   private readonly updates = new Map<string, Task>();
   /** A Slot to put, or null to free it. */
   private readonly slots = new Map<string, Slot | { project: string; slot: number; deleted: true }>();
+  /** Keys of slots this command takes anew (insert), as opposed to changes of held slots. */
+  private readonly newSlots = new Set<string>();
   private deletedProject: string | null = null;
   private readonly events: EventDraft[] = [];
 
@@ -35,8 +37,17 @@ export class ChangeSet {
     return this.inserts.get(id) ?? this.updates.get(id);
   }
 
+  /** Writes a held slot (one this command read). */
   putSlot(slot: Slot): Slot {
     this.slots.set(`${slot.project}\u0000${slot.slot}`, slot);
+    return slot;
+  }
+
+  /** Takes a free slot: the store inserts it, and a concurrent taker makes one of them retry. */
+  insertSlot(slot: Slot): Slot {
+    const key = `${slot.project}\u0000${slot.slot}`;
+    this.newSlots.add(key);
+    this.slots.set(key, slot);
     return slot;
   }
 
@@ -73,17 +84,21 @@ export class ChangeSet {
   }
 
   build(): Change {
-    const putSlots: Slot[] = [];
+    const insertSlots: Slot[] = [];
+    const updateSlots: Slot[] = [];
     const deleteSlots: Array<{ project: string; slot: number }> = [];
-    for (const value of this.slots.values()) {
-      if ('deleted' in value) deleteSlots.push({ project: value.project, slot: value.slot });
-      else putSlots.push(value);
+    for (const [key, value] of this.slots) {
+      if ('deleted' in value) {
+        if (!this.newSlots.has(key)) deleteSlots.push({ project: value.project, slot: value.slot });
+      } else if (this.newSlots.has(key)) insertSlots.push(value);
+      else updateSlots.push(value);
     }
     return {
       insertTasks: [...this.inserts.values()],
       updateTasks: [...this.updates.values()],
       deleteProject: this.deletedProject,
-      putSlots,
+      insertSlots,
+      updateSlots,
       deleteSlots,
       events: this.events,
     };

@@ -54,8 +54,10 @@ export interface Change {
   updateTasks: Task[];
   /** Remove every task (and edge) of this project: clean-all. */
   deleteProject: string | null;
-  /** Held slots to insert or overwrite. */
-  putSlots: Slot[];
+  /** Slots newly taken (free until now): an insert, which fails if someone took the slot meanwhile. */
+  insertSlots: Slot[];
+  /** Held slots that change (this command read them). */
+  updateSlots: Slot[];
   /** Slots that become free. */
   deleteSlots: Array<{ project: string; slot: number }>;
   events: EventDraft[];
@@ -76,7 +78,7 @@ export function* ask<K extends Load['kind']>(load: Extract<Load, { kind: K }>): 
 }
 
 export function emptyChange(): Change {
-  return { insertTasks: [], updateTasks: [], deleteProject: null, putSlots: [], deleteSlots: [], events: [] };
+  return { insertTasks: [], updateTasks: [], deleteProject: null, insertSlots: [], updateSlots: [], deleteSlots: [], events: [] };
 }
 
 export function isEmptyChange(change: Change): boolean {
@@ -84,7 +86,8 @@ export function isEmptyChange(change: Change): boolean {
     change.insertTasks.length === 0 &&
     change.updateTasks.length === 0 &&
     change.deleteProject === null &&
-    change.putSlots.length === 0 &&
+    change.insertSlots.length === 0 &&
+    change.updateSlots.length === 0 &&
     change.deleteSlots.length === 0 &&
     change.events.length === 0
   );

@@ -184,7 +184,7 @@ export class MemoryBackend implements Backend {
       this.index(state, row, true);
     }
     for (const { project, slot } of change.deleteSlots) this.project(project).slots.delete(slot);
-    for (const slot of change.putSlots) this.project(slot.project).slots.set(slot.slot, cloneSlot(slot));
+    for (const slot of [...change.insertSlots, ...change.updateSlots]) this.project(slot.project).slots.set(slot.slot, cloneSlot(slot));
     const committed: TaskEvent[] = [];
     for (const draft of change.events) {
       const event: TaskEvent = { seq: this.log.length + 1, ...copy(draft) };

@@ -73,7 +73,8 @@ export function* completeTask(ctx: RuleContext, input: ParsedCompleteTask): Prog
   vacateSlot(changes, ctx, slot, task.id, true);
 
   // Unblock, in this same step, every dependent whose dependencies are now all done.
-  const blocked = yield* ask({ kind: 'dependents', project, id: task.id, status: 'blocked' });
+  // In id order, so every store reports `unblocked` the same way.
+  const blocked = (yield* ask({ kind: 'dependents', project, id: task.id, status: 'blocked' })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const unblocked: string[] = [];
   if (blocked.length) {
     const deps = [...new Set(blocked.flatMap((d) => d.dependencies))].filter((id) => id !== task.id);

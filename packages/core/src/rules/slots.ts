@@ -34,7 +34,7 @@ export function* takeFreeSlot(
     });
   }
   const slot: Slot = { project, slot: number, worker, taskId: null, leaseExpiresAt: ctx.now + ttlMs, claimedAt: ctx.now, lastSeenAt: ctx.now };
-  changes.putSlot(slot);
+  changes.insertSlot(slot);
   changes.event('slot.claimed', project, { workerId: worker, slot: number }, { leaseExpiresAt: slot.leaseExpiresAt });
   return slot;
 }

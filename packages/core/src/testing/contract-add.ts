@@ -177,6 +177,7 @@ export function addContract(h: Harness): void {
         ['an empty description', { id: 'a', description: '' }, 'tasks[0].description'],
         ['a description over 64 KiB', { id: 'a', description: 'é'.repeat(LIMITS.descriptionMaxBytes / 2 + 1) }, 'tasks[0].description'],
         ['a description that is not text', { id: 'a', description: 42 }, 'tasks[0].description'],
+        ['a description with NUL', { id: 'a', description: 'before\u0000after' }, 'tasks[0].description'],
         [
           '1,001 dependencies',
           { id: 'a', description: 'x', dependencies: Array.from({ length: LIMITS.dependenciesMax + 1 }, (_, i) => `d${i}`) },

@@ -1,0 +1,190 @@
+// The PostgreSQL backend: each command one READ COMMITTED transaction on a pooled connection, retried on
+// the failures that roll it back for certain (serialization, deadlock, a lost race, a dropped
+// connection before COMMIT). A connection lost *during* COMMIT leaves the outcome unknown: that is
+// reported (STORE_UNAVAILABLE), never retried, so no command is ever applied twice.
+import pg from 'pg';
+import { DomainError, runAsync, type Backend, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
+import { migrate, quoteIdent } from './migrations/index.js';
+import * as q from './queries.js';
+
+export interface PgBackendOptions {
+  /** postgres://… */
+  connectionString: string;
+  /** Schema holding the tables (default "task_coordinator"); tests use one per file. */
+  schema?: string;
+  /** Pool size (default 10). */
+  poolSize?: number;
+  /** Most attempts for a command whose transaction was rolled back by a conflict. */
+  maxAttempts?: number;
+}
+
+// BIGINT columns hold epoch milliseconds and seqs: well inside Number's safe range.
+const types = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text'),
+};
+
+/** SQLSTATEs after which the transaction was rolled back and running it again is safe. */
+const RETRY_CODES = new Set(['40001', '40P01', '23505', '55P03']);
+/** SQLSTATEs and socket errors that mean the connection (or the server) went away. */
+const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+
+function codeOf(error: unknown): string | undefined {
+  return (error as { code?: string } | null)?.code;
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = codeOf(error);
+  if (code && CONNECTION_CODES.has(code)) return true;
+  const message = (error as Error | null)?.message ?? '';
+  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(message);
+}
+
+export function mapPgError(error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
+  const code = codeOf(error);
+  if (isConnectionError(error)) return new DomainError('STORE_UNAVAILABLE', 'the database is unreachable; retry shortly', { driverCode: code ?? null }, { cause: error });
+  if (code && RETRY_CODES.has(code)) return new DomainError('STORE_BUSY', 'the database is busy with conflicting changes; retry shortly', { driverCode: code }, { cause: error });
+  if (code?.startsWith('53')) return new DomainError('STORE_UNAVAILABLE', 'the database is out of resources', { driverCode: code }, { cause: error });
+  if (code?.startsWith('22')) return new DomainError('VALIDATION_FAILED', 'the database refused a value', { driverCode: code }, { cause: error });
+  return new DomainError('INTERNAL', 'the database rejected a command', { driverCode: code ?? null }, { cause: error });
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class PgBackend implements Backend {
+  readonly kind = 'postgres' as const;
+  readonly schema: string;
+  private readonly pool: pg.Pool;
+  private readonly maxAttempts: number;
+  /** Commands run, and attempts retried after a conflict: for benchmarks and metrics. */
+  readonly stats = { commands: 0, retries: 0 };
+
+  private constructor(options: PgBackendOptions, schema: string) {
+    this.schema = schema;
+    this.maxAttempts = options.maxAttempts ?? 8;
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      options: `-c search_path=${quoteIdent(schema)}`,
+      types,
+      connectionTimeoutMillis: 5000,
+    });
+    // An idle client losing its connection must not crash the process; the pool replaces it.
+    this.pool.on('error', () => undefined);
+  }
+
+  /** Connects, applies migrations under an advisory lock, and returns a ready backend. */
+  static async open(options: PgBackendOptions): Promise<PgBackend> {
+    const schema = options.schema ?? 'task_coordinator';
+    quoteIdent(schema);
+    const backend = new PgBackend(options, schema);
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await backend.pool.connect();
+      await migrate(client, schema);
+    } catch (error) {
+      client?.release();
+      client = undefined;
+      await backend.pool.end().catch(() => undefined);
+      const reason = error instanceof DomainError ? error.message : (error as Error).message;
+      throw new DomainError('STORE_UNAVAILABLE', `cannot open PostgreSQL database: ${reason}`, undefined, { cause: error });
+    }
+    client.release();
+    return backend;
+  }
+
+  async execute<R>(program: (now: Instant) => Program<R>, clock: () => Instant): Promise<{ result: R; events: TaskEvent[] }> {
+    for (let attempt = 1; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (error) {
+        if (attempt < this.maxAttempts && isConnectionError(error)) {
+          this.stats.retries++;
+          await pause(Math.min(1000, 20 * 2 ** attempt));
+          continue;
+        }
+        throw mapPgError(error);
+      }
+      let committing = false;
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const { result, change } = await runAsync(program(clock()), (load) => q.answer(client, load));
+        const events = await q.persist(client, change);
+        committing = true;
+        await client.query('COMMIT');
+        this.stats.commands++;
+        return { result, events };
+      } catch (error) {
+        broken = isConnectionError(error);
+        if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+        if (error instanceof DomainError) throw error;
+        if (committing && broken) {
+          throw new DomainError('STORE_UNAVAILABLE', 'the database connection dropped while committing: the change may or may not have been applied; read before retrying', undefined, {
+            cause: error,
+          });
+        }
+        const retryable = error instanceof q.VersionConflict || RETRY_CODES.has(codeOf(error) ?? '') || broken;
+        if (retryable && attempt < this.maxAttempts) {
+          this.stats.retries++;
+          await pause(Math.random() * Math.min(200, 5 * 2 ** attempt));
+          continue;
+        }
+        throw mapPgError(error);
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  private async read<T>(fn: (db: pg.Pool) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.pool);
+    } catch (error) {
+      throw mapPgError(error);
+    }
+  }
+
+  getTask(project: string, id: string): Promise<TaskDetail | null> {
+    return this.read((db) => q.getTask(db, project, id));
+  }
+
+  listTasks(query: ListQuery): Promise<{ tasks: Task[]; lastOrd: number | null }> {
+    return this.read((db) => q.listTasks(db, query));
+  }
+
+  heldSlots(project: string): Promise<Slot[]> {
+    return this.read((db) => q.heldSlots(db, project));
+  }
+
+  countByStatus(project: string): Promise<Partial<Record<TaskStatus, number>>> {
+    return this.read((db) => q.countByStatus(db, project));
+  }
+
+  lastSeq(): Promise<number> {
+    return this.read((db) => q.lastSeq(db));
+  }
+
+  history(project: string, taskId: string, limit: number): Promise<TaskEvent[]> {
+    return this.read((db) => q.history(db, project, taskId, limit));
+  }
+
+  events(project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]> {
+    return this.read((db) => q.events(db, project, afterSeq, limit));
+  }
+
+  async ping(): Promise<void> {
+    await this.read((db) => db.query('SELECT 1'));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /** Drops the schema and everything in it (tests). */
+  async dropSchema(): Promise<void> {
+    await this.pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(this.schema)} CASCADE`);
+  }
+}

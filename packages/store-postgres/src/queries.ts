@@ -1,0 +1,355 @@
+// Every SQL statement of the PostgreSQL store: Load answers (with the row locks each needs), writes, reads.
+//
+// Locks, because here commands run concurrently: rows a rule may change are read FOR UPDATE; the
+// claim-next and sweeper reads skip rows another transaction holds (SKIP LOCKED), so claimers never
+// queue behind each other; dependency statuses are read FOR SHARE, so "add a task after X" and
+// "complete X" cannot both miss each other (one waits for the other and then sees it).
+import type { PoolClient, QueryResultRow } from 'pg';
+import { NO_DEADLINE_KEY, type Change, type ListQuery, type Load, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
+
+type Db = Pick<PoolClient, 'query'>;
+
+interface TaskRow extends QueryResultRow {
+  ord: number;
+  project: string;
+  id: string;
+  description: string;
+  status: TaskStatus;
+  priority: number;
+  labels: string[];
+  deadline: number | null;
+  output: string | null;
+  error: string | null;
+  worker: string | null;
+  slot: number | null;
+  attempts: number;
+  max_attempts: number;
+  lease_expires_at: number | null;
+  created_at: number;
+  started_at: number | null;
+  completed_at: number | null;
+  updated_at: number;
+  version: number;
+  deps: string[];
+}
+
+interface SlotRow extends QueryResultRow {
+  project: string;
+  slot: number;
+  worker: string | null;
+  task_id: string | null;
+  lease_expires_at: number;
+  claimed_at: number;
+  last_seen_at: number;
+}
+
+interface EventRow extends QueryResultRow {
+  seq: number;
+  at: number;
+  type: TaskEvent['type'];
+  project: string;
+  task_id: string | null;
+  worker_id: string | null;
+  slot: number | null;
+  data: Record<string, unknown>;
+}
+
+const COLUMNS = `t.ord, t.project, t.id, t.description, t.status, t.priority, t.labels, t.deadline, t.output, t.error, t.worker,
+  t.slot, t.attempts, t.max_attempts, t.lease_expires_at, t.created_at, t.started_at, t.completed_at, t.updated_at, t.version,
+  ARRAY(SELECT d.depends_on FROM task_dependencies d WHERE d.project = t.project AND d.task_id = t.id ORDER BY d.depends_on) AS deps`;
+const HELD = `t.status IN ('claimed','working')`;
+
+/** Serialises event insertion until commit, so seq order is commit order and readers never see a gap fill in later. */
+const EVENTS_LOCK = 7_458_220_432;
+
+function toTask(row: TaskRow): Task {
+  return {
+    id: row.id,
+    project: row.project,
+    description: row.description,
+    status: row.status,
+    priority: row.priority,
+    dependencies: row.deps,
+    labels: row.labels,
+    deadline: row.deadline,
+    output: row.output,
+    error: row.error,
+    worker: row.worker,
+    slot: row.slot,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    leaseExpiresAt: row.lease_expires_at,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+  };
+}
+
+function toSlot(row: SlotRow): Slot {
+  return {
+    project: row.project,
+    slot: row.slot,
+    worker: row.worker,
+    taskId: row.task_id,
+    leaseExpiresAt: row.lease_expires_at,
+    claimedAt: row.claimed_at,
+    lastSeenAt: row.last_seen_at,
+  };
+}
+
+export function toEvent(row: EventRow): TaskEvent {
+  return {
+    seq: row.seq,
+    at: row.at,
+    type: row.type,
+    project: row.project,
+    taskId: row.task_id,
+    workerId: row.worker_id,
+    slot: row.slot,
+    data: row.data,
+  };
+}
+
+async function rows<R extends QueryResultRow>(db: Db, sql: string, params: unknown[]): Promise<R[]> {
+  return (await db.query<R>(sql, params)).rows;
+}
+
+/** Answers one Load of a rule, inside the command's transaction. */
+export async function answer(db: Db, load: Load): Promise<unknown> {
+  switch (load.kind) {
+    case 'tasks':
+      if (!load.ids.length) return [];
+      return (await rows<TaskRow>(db, `SELECT ${COLUMNS} FROM tasks t WHERE t.project = $1 AND t.id = ANY($2::text[]) ORDER BY t.id FOR UPDATE OF t`, [load.project, load.ids])).map(toTask);
+    case 'statuses':
+      if (!load.ids.length) return new Map();
+      return new Map(
+        (await rows<{ id: string; status: TaskStatus }>(db, `SELECT id, status FROM tasks WHERE project = $1 AND id = ANY($2::text[]) ORDER BY id FOR SHARE`, [load.project, load.ids])).map(
+          (r) => [r.id, r.status] as const,
+        ),
+      );
+    case 'dependents':
+      return (
+        await rows<TaskRow>(
+          db,
+          `SELECT ${COLUMNS} FROM task_dependencies e JOIN tasks t ON t.project = e.project AND t.id = e.task_id
+           WHERE e.project = $1 AND e.depends_on = $2 AND ($3::text IS NULL OR t.status = $3) ORDER BY t.id FOR UPDATE OF t`,
+          [load.project, load.id, load.status],
+        )
+      ).map(toTask);
+    case 'nextAvailable': {
+      const [row] = load.labels
+        ? await rows<TaskRow>(
+            db,
+            `SELECT ${COLUMNS} FROM tasks t WHERE t.project = $1 AND t.status = 'available' AND t.labels ?| $2::text[]
+             ORDER BY t.priority DESC, t.deadline_key, t.ord LIMIT 1 FOR UPDATE OF t SKIP LOCKED`,
+            [load.project, load.labels],
+          )
+        : await rows<TaskRow>(
+            db,
+            `SELECT ${COLUMNS} FROM tasks t WHERE t.project = $1 AND t.status = 'available'
+             ORDER BY t.priority DESC, t.deadline_key, t.ord LIMIT 1 FOR UPDATE OF t SKIP LOCKED`,
+            [load.project],
+          );
+      return row ? toTask(row) : null;
+    }
+    case 'workerTasks':
+      return (await rows<TaskRow>(db, `SELECT ${COLUMNS} FROM tasks t WHERE t.project = $1 AND t.worker = $2 AND ${HELD} ORDER BY t.ord FOR UPDATE OF t`, [load.project, load.worker])).map(
+        toTask,
+      );
+    case 'slot': {
+      const [row] = await rows<SlotRow>(db, `SELECT * FROM slots WHERE project = $1 AND slot = $2 FOR UPDATE`, [load.project, load.slot]);
+      return row ? toSlot(row) : null;
+    }
+    case 'workerSlots':
+      return (await rows<SlotRow>(db, `SELECT * FROM slots WHERE project = $1 AND worker = $2 ORDER BY slot FOR UPDATE`, [load.project, load.worker])).map(toSlot);
+    case 'heldSlotNumbers':
+      // Asked only when a worker takes a new slot: takers of one project queue here (until commit)
+      // instead of all picking the same lowest free slot and retrying on the key.
+      await db.query(`SELECT pg_advisory_xact_lock(hashtext('task-coordinator slots ' || $1))`, [load.project]);
+      return (await rows<{ slot: number }>(db, `SELECT slot FROM slots WHERE project = $1 ORDER BY slot`, [load.project])).map((r) => r.slot);
+    case 'expiredTasks':
+      return (
+        await rows<TaskRow>(db, `SELECT ${COLUMNS} FROM tasks t WHERE ${HELD} AND t.lease_expires_at <= $1 ORDER BY t.lease_expires_at, t.ord LIMIT $2 FOR UPDATE OF t SKIP LOCKED`, [
+          load.now,
+          load.limit,
+        ])
+      ).map(toTask);
+    case 'expiredSlots':
+      return (
+        await rows<SlotRow>(db, `SELECT * FROM slots WHERE lease_expires_at <= $1 ORDER BY lease_expires_at, project, slot LIMIT $2 FOR UPDATE SKIP LOCKED`, [load.now, load.limit])
+      ).map(toSlot);
+    case 'countTasks':
+      return (await rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM tasks WHERE project = $1`, [load.project]))[0]?.n ?? 0;
+  }
+}
+
+/** Thrown when an update found a different version: another transaction changed the row; retry. */
+export class VersionConflict extends Error {
+  override readonly name = 'VersionConflict';
+}
+
+/** Writes a rule's Change; returns the committed events with their seq. */
+export async function persist(db: Db, change: Change): Promise<TaskEvent[]> {
+  if (change.deleteProject !== null) {
+    await db.query('DELETE FROM task_dependencies WHERE project = $1', [change.deleteProject]);
+    await db.query('DELETE FROM tasks WHERE project = $1', [change.deleteProject]);
+  }
+  if (change.insertTasks.length) {
+    const t = change.insertTasks;
+    // One statement for a whole batch (a 1,000-task add is one round trip, not a thousand).
+    await db.query(
+      `INSERT INTO tasks (project, id, description, status, priority, labels, deadline, deadline_key, output, error, worker, slot,
+         attempts, max_attempts, lease_expires_at, created_at, started_at, completed_at, updated_at, version)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::jsonb[], $7::bigint[], $8::bigint[],
+         $9::text[], $10::text[], $11::text[], $12::int[], $13::int[], $14::int[], $15::bigint[], $16::bigint[], $17::bigint[],
+         $18::bigint[], $19::bigint[], $20::int[])`,
+      [
+        t.map((x) => x.project),
+        t.map((x) => x.id),
+        t.map((x) => x.description),
+        t.map((x) => x.status),
+        t.map((x) => x.priority),
+        t.map((x) => JSON.stringify(x.labels)),
+        t.map((x) => x.deadline),
+        t.map((x) => x.deadline ?? NO_DEADLINE_KEY),
+        t.map((x) => x.output),
+        t.map((x) => x.error),
+        t.map((x) => x.worker),
+        t.map((x) => x.slot),
+        t.map((x) => x.attempts),
+        t.map((x) => x.maxAttempts),
+        t.map((x) => x.leaseExpiresAt),
+        t.map((x) => x.createdAt),
+        t.map((x) => x.startedAt),
+        t.map((x) => x.completedAt),
+        t.map((x) => x.updatedAt),
+        t.map((x) => x.version),
+      ],
+    );
+    const edges = t.flatMap((x) => x.dependencies.map((dep) => [x.project, x.id, dep] as const));
+    if (edges.length) {
+      await db.query('INSERT INTO task_dependencies (project, task_id, depends_on) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])', [
+        edges.map((e) => e[0]),
+        edges.map((e) => e[1]),
+        edges.map((e) => e[2]),
+      ]);
+    }
+  }
+  for (const x of change.updateTasks) {
+    const result = await db.query(
+      `UPDATE tasks SET description = $3, status = $4, priority = $5, labels = $6::jsonb, deadline = $7, deadline_key = $8, output = $9,
+         error = $10, worker = $11, slot = $12, attempts = $13, max_attempts = $14, lease_expires_at = $15, started_at = $16,
+         completed_at = $17, updated_at = $18, version = $19
+       WHERE project = $1 AND id = $2 AND version = $19 - 1`,
+      [
+        x.project,
+        x.id,
+        x.description,
+        x.status,
+        x.priority,
+        JSON.stringify(x.labels),
+        x.deadline,
+        x.deadline ?? NO_DEADLINE_KEY,
+        x.output,
+        x.error,
+        x.worker,
+        x.slot,
+        x.attempts,
+        x.maxAttempts,
+        x.leaseExpiresAt,
+        x.startedAt,
+        x.completedAt,
+        x.updatedAt,
+        x.version,
+      ],
+    );
+    if (result.rowCount !== 1) throw new VersionConflict(`task ${x.id} changed concurrently`);
+  }
+  for (const { project, slot } of change.deleteSlots) await db.query('DELETE FROM slots WHERE project = $1 AND slot = $2', [project, slot]);
+  // A new slot is a plain insert: two replicas taking the same free slot collide on the key and one retries.
+  for (const s of change.insertSlots) {
+    await db.query('INSERT INTO slots (project, slot, worker, task_id, lease_expires_at, claimed_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      s.project,
+      s.slot,
+      s.worker,
+      s.taskId,
+      s.leaseExpiresAt,
+      s.claimedAt,
+      s.lastSeenAt,
+    ]);
+  }
+  for (const s of change.updateSlots) {
+    const result = await db.query(
+      'UPDATE slots SET worker = $3, task_id = $4, lease_expires_at = $5, claimed_at = $6, last_seen_at = $7 WHERE project = $1 AND slot = $2',
+      [s.project, s.slot, s.worker, s.taskId, s.leaseExpiresAt, s.claimedAt, s.lastSeenAt],
+    );
+    if (result.rowCount !== 1) throw new VersionConflict(`slot ${s.slot} was freed concurrently`);
+  }
+  if (!change.events.length) return [];
+  await db.query('SELECT pg_advisory_xact_lock($1)', [EVENTS_LOCK]);
+  const e = change.events;
+  const inserted = await rows<{ seq: number; n: number }>(
+    db,
+    `INSERT INTO events (at, type, project, task_id, worker_id, slot, data)
+     SELECT at, type, project, task_id, worker_id, slot, data FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::jsonb[])
+       WITH ORDINALITY AS x(at, type, project, task_id, worker_id, slot, data, n) ORDER BY n
+     RETURNING seq`,
+    [e.map((x) => x.at), e.map((x) => x.type), e.map((x) => x.project), e.map((x) => x.taskId), e.map((x) => x.workerId), e.map((x) => x.slot), e.map((x) => JSON.stringify(x.data))],
+  );
+  // Sequence values are taken in row order; sort to pair them with the drafts in order.
+  const seqs = inserted.map((r) => r.seq).sort((a, b) => a - b);
+  return e.map((draft, i) => ({ seq: seqs[i] as number, ...draft }));
+}
+
+export async function getTask(db: Db, project: string, id: string): Promise<TaskDetail | null> {
+  const [row] = await rows<TaskRow>(db, `SELECT ${COLUMNS} FROM tasks t WHERE t.project = $1 AND t.id = $2`, [project, id]);
+  if (!row) return null;
+  const dependents = await rows<{ task_id: string }>(db, 'SELECT task_id FROM task_dependencies WHERE project = $1 AND depends_on = $2 ORDER BY task_id', [project, id]);
+  return { ...toTask(row), dependents: dependents.map((r) => r.task_id) };
+}
+
+export async function listTasks(db: Db, query: ListQuery): Promise<{ tasks: Task[]; lastOrd: number | null }> {
+  const params: unknown[] = [query.project];
+  const where = ['t.project = $1'];
+  const add = (clause: (n: number) => string, value: unknown) => {
+    params.push(value);
+    where.push(clause(params.length));
+  };
+  if (query.afterOrd !== null) add((n) => `t.ord > $${n}`, query.afterOrd);
+  if (query.statuses) add((n) => `t.status = ANY($${n}::text[])`, query.statuses);
+  if (query.label !== null) add((n) => `t.labels ? $${n}`, query.label);
+  if (query.worker !== null) add((n) => `t.worker = $${n}`, query.worker);
+  if (query.text !== null) add((n) => `(position(lower($${n}) in lower(t.id)) > 0 OR position(lower($${n}) in lower(t.description)) > 0)`, query.text);
+  params.push(query.limit + 1);
+  const found = await rows<TaskRow>(db, `SELECT ${COLUMNS} FROM tasks t WHERE ${where.join(' AND ')} ORDER BY t.ord LIMIT $${params.length}`, params);
+  const more = found.length > query.limit;
+  const page = found.slice(0, query.limit);
+  return { tasks: page.map(toTask), lastOrd: more ? (page[page.length - 1] as TaskRow).ord : null };
+}
+
+export async function heldSlots(db: Db, project: string): Promise<Slot[]> {
+  return (await rows<SlotRow>(db, 'SELECT * FROM slots WHERE project = $1 ORDER BY slot', [project])).map(toSlot);
+}
+
+export async function countByStatus(db: Db, project: string): Promise<Partial<Record<TaskStatus, number>>> {
+  const found = await rows<{ status: TaskStatus; n: number }>(db, 'SELECT status, count(*)::int AS n FROM tasks WHERE project = $1 GROUP BY status', [project]);
+  return Object.fromEntries(found.map((r) => [r.status, r.n]));
+}
+
+export async function lastSeq(db: Db): Promise<number> {
+  return (await rows<{ seq: number | null }>(db, 'SELECT max(seq) AS seq FROM events', []))[0]?.seq ?? 0;
+}
+
+export async function history(db: Db, project: string, taskId: string, limit: number): Promise<TaskEvent[]> {
+  return (await rows<EventRow>(db, 'SELECT * FROM events WHERE project = $1 AND task_id = $2 ORDER BY seq LIMIT $3', [project, taskId, limit])).map(toEvent);
+}
+
+export async function events(db: Db, project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]> {
+  const found =
+    project === null
+      ? await rows<EventRow>(db, 'SELECT * FROM events WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])
+      : await rows<EventRow>(db, 'SELECT * FROM events WHERE project = $1 AND seq > $2 ORDER BY seq LIMIT $3', [project, afterSeq, limit]);
+  return found.map(toEvent);
+}
