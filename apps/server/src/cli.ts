@@ -3,6 +3,17 @@
 import { ConfigError, HELP, parseConfig } from './config.js';
 import { startServer, StartupError, VERSION } from './server.js';
 
+/** A connection string without its password, for printing. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
 function fail(message: string, code: number): never {
   process.stderr.write(`task-coordinator-server: ${message}\n`);
   process.exit(code);
@@ -36,7 +47,7 @@ async function main(): Promise<void> {
   const tokenEnv = config.token ? ' -e TASK_COORDINATOR_TOKEN=$TC_TOKEN' : '';
   const tokenHeader = config.token ? ' --header "Authorization: Bearer $TC_TOKEN"' : '';
   const lines = [
-    `Task Coordinator ${VERSION}: SQLite store ${config.db} (${config.slots} slots, lease ${config.leaseTtlMs / 1000}s)${config.token ? ', token required' : ''}`,
+    `Task Coordinator ${VERSION}: ${config.databaseUrl ? `PostgreSQL store ${redact(config.databaseUrl)}` : `SQLite store ${config.db}`} (${config.slots} slots, lease ${config.leaseTtlMs / 1000}s)${config.token ? ', token required' : ''}`,
     `  API        ${server.apiUrl}/api/v1   (OpenAPI: ${server.apiUrl}/api/openapi.json)`,
     server.dashboardUrl ? `  Dashboard  ${server.dashboardUrl}` : '  Dashboard  off',
     `  MCP        ${server.mcpUrl}   (Streamable HTTP)`,

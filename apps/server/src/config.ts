@@ -12,6 +12,8 @@ export interface ServerConfig {
   db: string;
   /** postgres://… selects PostgreSQL. */
   databaseUrl: string | null;
+  /** PostgreSQL schema holding the tables (several boards can share one database). */
+  databaseSchema: string;
   slots: number;
   leaseTtlMs: number;
   /** Lease for slots and claims taken through the original endpoints (their clients never heartbeat). */
@@ -35,6 +37,7 @@ export const DEFAULTS: ServerConfig = {
   host: '127.0.0.1',
   db: './task-coordinator.db',
   databaseUrl: null,
+  databaseSchema: 'task_coordinator',
   slots: 5,
   leaseTtlMs: 120_000,
   legacyLeaseTtlMs: 3_600_000,
@@ -85,6 +88,8 @@ Options (environment variable in brackets):
   --host <addr>            address to listen on [HOST] (default 127.0.0.1)
   --db <file>              SQLite database file [TC_DB] (default ./task-coordinator.db)
   --database-url <url>     postgres://… selects PostgreSQL [DATABASE_URL]
+  --database-schema <name> PostgreSQL schema for the tables [TC_DATABASE_SCHEMA]
+                           (default task_coordinator)
   --slots <n>              worker slots [TC_SLOTS] (default 5)
   --lease-ttl <dur>        lease of claims and slots [TC_LEASE_TTL] (default 120s)
   --legacy-lease-ttl <dur> lease for original-endpoint clients, which never heartbeat
@@ -114,6 +119,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
         host: { type: 'string' },
         db: { type: 'string' },
         'database-url': { type: 'string' },
+        'database-schema': { type: 'string' },
         slots: { type: 'string' },
         'lease-ttl': { type: 'string' },
         'legacy-lease-ttl': { type: 'string' },
@@ -145,6 +151,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
   config.host = pick('host', 'HOST') ?? config.host;
   config.db = pick('db', 'TC_DB') ?? config.db;
   config.databaseUrl = pick('database-url', 'DATABASE_URL') ?? null;
+  config.databaseSchema = pick('database-schema', 'TC_DATABASE_SCHEMA') ?? config.databaseSchema;
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(config.databaseSchema)) {
+    throw new ConfigError(`--database-schema: "${config.databaseSchema}" must be a plain SQL identifier`);
+  }
   const slots = pick('slots', 'TC_SLOTS');
   if (slots !== undefined) {
     if (!/^\d+$/.test(slots) || Number(slots) < 1 || Number(slots) > LIMITS.slotMax) {

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server as SocketServer } from 'socket.io';
 import { DomainError, type Instant, type Store } from '@task-coordinator/core';
+import { openPostgresStore } from '@task-coordinator/store-postgres';
 import { openSqliteStore } from '@task-coordinator/store-sqlite';
 import { createApp } from './app.js';
 import { createV1Handler } from './http/v1-handler.js';
@@ -89,20 +90,20 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       `refusing to listen on ${config.host} without a token: anyone on the network could change the board. Set --token (or TC_TOKEN), or pass --insecure`,
     );
   }
-  if (config.databaseUrl !== null) {
-    throw new StartupError('PostgreSQL (--database-url / DATABASE_URL) is not part of this build yet; use the SQLite store with --db');
-  }
-
   let store: Store;
+  const common = {
+    config: { slots: config.slots, leaseTtlMs: config.leaseTtlMs },
+    ...(options.clock ? { clock: options.clock } : {}),
+    onListenerError: (error: unknown) => log('event listener failed', error),
+  };
   try {
-    store = await openSqliteStore({
-      file: config.db,
-      config: { slots: config.slots, leaseTtlMs: config.leaseTtlMs },
-      ...(options.clock ? { clock: options.clock } : {}),
-      onListenerError: (error) => log('event listener failed', error),
-    });
+    store =
+      config.databaseUrl !== null
+        ? await openPostgresStore({ connectionString: config.databaseUrl, schema: config.databaseSchema, ...common })
+        : await openSqliteStore({ file: config.db, ...common });
   } catch (error) {
-    throw new StartupError(error instanceof DomainError ? error.message : `cannot open ${config.db}: ${(error as Error).message}`);
+    const where = config.databaseUrl !== null ? 'the PostgreSQL database' : config.db;
+    throw new StartupError(error instanceof DomainError ? error.message : `cannot open ${where}: ${(error as Error).message}`);
   }
 
   const wakeups = new Wakeups(store);

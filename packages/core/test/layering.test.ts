@@ -13,8 +13,8 @@ function sources(dir: string): string[] {
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 const ALLOWED = [/^\.\.?\//, /^zod$/];
-/** Only the test kit may import vitest, and only it is exported on its own subpath. */
-const TESTING_ALLOWED = [...ALLOWED, /^vitest$/];
+/** Only the test kit may import vitest and fast-check, and only it is exported on its own subpath. */
+const TESTING_ALLOWED = [...ALLOWED, /^vitest$/, /^fast-check$/];
 
 describe('core layering', () => {
   const files = sources(root);

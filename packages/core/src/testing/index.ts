@@ -23,4 +23,5 @@ export function describeStoreContract(options: StoreContractOptions): void {
 }
 
 export { fakeClock, sequentialIds, type FakeClock } from './fake-clock.js';
+export { describeStorePropertyTest, type PropertyTestOptions } from './property.js';
 export { rejects, snapshot, type StoreContractOptions } from './harness.js';
