@@ -15,7 +15,7 @@ export function configText({ url, token }: ConfigLines): string {
   };
   const httpJson = {
     mcpServers: {
-      'task-coordinator': { type: 'http', url: `${base}/mcp`, ...(token ? { headers: { Authorization: `Bearer ${token}` } } : {}) },
+      'task-coordinator': { type: 'http', url: `${base}/mcp`, headers: { 'X-Worker-Id': 'my-agent', ...(token ? { Authorization: `Bearer ${token}` } : {}) } },
     },
   };
   return [
@@ -23,8 +23,9 @@ export function configText({ url, token }: ConfigLines): string {
     '# Run in the agent\'s project; the server must be running (npx task-coordinator-server).',
     `claude mcp add task-coordinator -e TASK_COORDINATOR_URL=${base}${tokenEnv} -- npx -y task-coordinator-mcp`,
     '',
-    '# Claude Code, Streamable HTTP: no local process; the server\'s /mcp endpoint.',
-    `claude mcp add --transport http task-coordinator ${base}/mcp${token ? ` --header "Authorization: Bearer ${token}"` : ''}`,
+    '# Claude Code, Streamable HTTP: no local process; the server\'s /mcp endpoint. Name each agent',
+    '# (X-Worker-Id) so a reconnecting session keeps its claims.',
+    `claude mcp add --transport http task-coordinator ${base}/mcp --header "X-Worker-Id: $(hostname)-$(basename $PWD)"${token ? ` --header "Authorization: Bearer ${token}"` : ''}`,
     '',
     '# Config files (.mcp.json, claude_desktop_config.json, other MCP clients), stdio:',
     JSON.stringify(json, null, 2),

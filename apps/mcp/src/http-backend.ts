@@ -45,6 +45,8 @@ const encode = encodeURIComponent;
 export class HttpBackend implements ToolBackend {
   private readonly base: string;
   private readonly timeoutMs: number;
+  /** Aborts every request in flight (shutdown): a claim landing after we gave our work back would leak. */
+  private inFlight = new AbortController();
 
   constructor(private readonly options: HttpBackendOptions) {
     this.base = options.url.replace(/\/+$/, '');
@@ -63,7 +65,7 @@ export class HttpBackend implements ToolBackend {
   /** One JSON request; rebuilds the server's DomainError from an error body. */
   async request<T>(method: string, path: string, body?: unknown, extra: { timeoutMs?: number; signal?: AbortSignal | undefined } = {}): Promise<T> {
     const timeout = AbortSignal.timeout(extra.timeoutMs ?? this.timeoutMs);
-    const signal = extra.signal ? AbortSignal.any([timeout, extra.signal]) : timeout;
+    const signal = AbortSignal.any([timeout, this.inFlight.signal, ...(extra.signal ? [extra.signal] : [])]);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
@@ -71,7 +73,7 @@ export class HttpBackend implements ToolBackend {
     try {
       res = await fetch(`${this.base}${path}`, { method, headers, signal, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     } catch (error) {
-      if (extra.signal?.aborted) throw new DomainError('VALIDATION_FAILED', 'the call was cancelled');
+      if (extra.signal?.aborted || (signal.aborted && !timeout.aborted)) throw new DomainError('VALIDATION_FAILED', 'the call was cancelled');
       if (timeout.aborted) throw this.unreachable(`no answer within ${Math.round((extra.timeoutMs ?? this.timeoutMs) / 1000)} s`);
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw this.unreachable(cause?.code ?? cause?.message ?? (error as Error).message);
@@ -89,6 +91,12 @@ export class HttpBackend implements ToolBackend {
       throw error;
     }
     return parsed as T;
+  }
+
+  /** Cancels every request in flight; later requests go out normally. */
+  abortInFlight(): void {
+    this.inFlight.abort();
+    this.inFlight = new AbortController();
   }
 
   private query(params: Record<string, string | number | undefined>): string {

@@ -54,6 +54,9 @@ export async function runStdio(options: StdioOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     if (timer) clearTimeout(timer);
+    // A claim still waiting must not land after the work is given back: cancel it first. (The
+    // server releases a claim whose client went away.)
+    backend.abortInFlight();
     // Give the work back now rather than after a lease TTL: another agent can take it at once.
     try {
       const mine = (await backend.listSlots({ project: options.project })).filter((slot) => slot.worker === options.workerId);

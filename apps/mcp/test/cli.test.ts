@@ -15,7 +15,8 @@ describe('task-coordinator-mcp command line', () => {
     const out = run(['config'], { TASK_COORDINATOR_URL: 'http://127.0.0.1:4444', TASK_COORDINATOR_TOKEN: 'tok' });
     expect(out.status).toBe(0);
     expect(out.stdout).toContain('claude mcp add task-coordinator -e TASK_COORDINATOR_URL=http://127.0.0.1:4444 -e TASK_COORDINATOR_TOKEN=tok -- npx -y task-coordinator-mcp');
-    expect(out.stdout).toContain('claude mcp add --transport http task-coordinator http://127.0.0.1:4444/mcp --header "Authorization: Bearer tok"');
+    expect(out.stdout).toContain('claude mcp add --transport http task-coordinator http://127.0.0.1:4444/mcp --header "X-Worker-Id: ');
+    expect(out.stdout).toContain('--header "Authorization: Bearer tok"');
     const json = JSON.parse(out.stdout.slice(out.stdout.indexOf('{'), out.stdout.indexOf('\n}\n') + 2));
     expect(json).toEqual({
       mcpServers: {

@@ -180,4 +180,25 @@ describe('/mcp sessions', () => {
     expect(running.mcpSessions()).toBe(1);
     await eventually(async () => running.mcpSessions() === 0, 5000);
   }, 30_000);
+
+  it('an open session keeps its worker\'s claim alive past the lease TTL', async () => {
+    const running = await server({ leaseTtlMs: 1200 });
+    const client = await httpAgent(running.mcpUrl, { 'X-Worker-Id': 'thinker' });
+    await call(client, 'add_task', { id: 'deep', description: 'long thought' });
+    await call(client, 'claim_next_task');
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(await running.store.getTask({ taskId: 'deep' })).toMatchObject({ status: 'claimed', worker: 'thinker', attempts: 0 });
+    expect((await call(client, 'update_task', { taskId: 'deep', status: 'done' })).isError).toBeFalsy();
+  }, 30_000);
+
+  it('closing one of two sessions of the same worker leaves the other\'s claim alone', async () => {
+    const running = await server({ leaseTtlMs: 600_000 });
+    const a = await httpAgent(running.mcpUrl, { 'X-Worker-Id': 'shared' });
+    const b = await httpAgent(running.mcpUrl, { 'X-Worker-Id': 'shared' });
+    await call(b, 'add_task', { id: 'kept', description: 'x' });
+    await call(b, 'claim_next_task');
+    await endSession(a);
+    await eventually(async () => running.mcpSessions() === 1);
+    expect((await running.store.getTask({ taskId: 'kept' })).status).toBe('claimed');
+  }, 30_000);
 });

@@ -35,7 +35,10 @@ export function createApp(options: AppOptions): Express {
     const refused = guard.check(req);
     const format = req.path.startsWith('/api/') && req.path !== '/api/openapi.json' && req.path !== '/api/health' ? 'legacy' : 'v1';
     if (refused) return sendError(res, refused, format);
-    if (req.path === '/api/health' || guard.authorized(req)) return next();
+    // Open without the token: health for probes, and the dashboard's own files (no data in them),
+    // so the page can load and ask for the token.
+    const open = req.path === '/api/health' || (options.dashboardDir !== null && !req.path.startsWith('/api/') && (req.method === 'GET' || req.method === 'HEAD'));
+    if (open || guard.authorized(req)) return next();
     sendError(res, new DomainError('UNAUTHORIZED', 'missing or wrong token: send "Authorization: Bearer <token>"'), format);
   };
   app.use(protect);

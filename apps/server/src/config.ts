@@ -46,7 +46,7 @@ export const DEFAULTS: ServerConfig = {
   bodyLimitBytes: 4 * 1024 * 1024,
   sweepIntervalMs: 1_000,
   dashboardDir: null,
-  mcpIdleMs: 30 * 60_000,
+  mcpIdleMs: 60 * 60_000,
 };
 
 export class ConfigError extends Error {

@@ -36,4 +36,14 @@ describe('dashboard port', () => {
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('NOT_FOUND');
   });
+
+  it('with a token, the page itself loads (so it can ask for the token) but its data does not', async () => {
+    const server = await startTestServer({ dashboardPort: 0, dashboardDir: dist, token: 'dash-token' });
+    const anonymous = client(server.dashboardUrl as string);
+    expect((await anonymous.get('/')).status).toBe(200);
+    expect((await anonymous.get('/assets/app.js')).status).toBe(200);
+    expect((await anonymous.get('/api/v1/tasks')).status).toBe(401);
+    expect((await anonymous.get('/api/all-tasks')).status).toBe(401);
+    expect((await anonymous.post('/anything', {})).status).toBe(401);
+  });
 });

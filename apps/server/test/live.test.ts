@@ -119,6 +119,12 @@ describe('Socket.IO', () => {
     expect(resumed.slice(0, 30).map((e) => e.taskId)).toEqual(Array.from({ length: 30 }, (_, i) => `missed-${i}`));
   });
 
+  it('a client ahead of the store (a recreated database) is told to resync', async () => {
+    const { apiUrl } = await startTestServer();
+    const socket = socketTo(apiUrl, { lastSeq: 999 });
+    expect(await once<{ lastSeq: number }>(socket, 'resync')).toEqual({ lastSeq: 0 });
+  });
+
   it('clients see only their project', async () => {
     const { http, apiUrl } = await startTestServer();
     const alpha = socketTo(apiUrl, { project: 'alpha' });

@@ -62,6 +62,8 @@ export const TaskIdSchema = z
   .min(1)
   .max(LIMITS.idMaxLength)
   .regex(ID_PATTERN, 'may contain only letters, digits and . _ : / -')
+  // URLs collapse "." and ".." path segments, so such a task could never be addressed.
+  .refine((id) => id !== '.' && id !== '..', { message: 'must not be "." or ".."' })
   .describe('Task id: 1-128 characters of letters, digits and . _ : / -');
 
 export const ProjectSchema = z
@@ -209,7 +211,8 @@ export type ClaimSlotInput = z.input<typeof ClaimSlotInputSchema>;
 export const ReleaseSlotInputSchema = z.strictObject({
   ...projectField,
   slot: SlotNumberSchema,
-  workerId: WorkerIdSchema.optional().describe('When given, the slot must be held by this worker'),
+  workerId: WorkerIdSchema.optional().describe('The holder; required unless the slot is anonymous or force is set'),
+  force: z.boolean().optional().describe('Free the slot whoever holds it (an admin action)'),
 });
 export type ReleaseSlotInput = z.input<typeof ReleaseSlotInputSchema>;
 

@@ -324,7 +324,7 @@ export function prepareQueries(db: Database.Database) {
       if (query.statuses) where.push('t.status IN (SELECT value FROM json_each(@statuses))');
       if (query.label !== null) where.push('EXISTS (SELECT 1 FROM json_each(t.labels) l WHERE l.value = @label)');
       if (query.worker !== null) where.push('t.worker = @worker');
-      if (query.text !== null) where.push('(instr(lower(t.id), lower(@text)) > 0 OR instr(lower(t.description), lower(@text)) > 0)');
+      if (query.text !== null) where.push('(instr(tc_lower(t.id), tc_lower(@text)) > 0 OR instr(tc_lower(t.description), tc_lower(@text)) > 0)');
       const sql = `SELECT ${TASK_COLUMNS} FROM tasks t WHERE ${where.join(' AND ')} ORDER BY t.ord LIMIT @limit`;
       let statement = listCache.get(sql);
       if (!statement) listCache.set(sql, (statement = db.prepare(sql)));

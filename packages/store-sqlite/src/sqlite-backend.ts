@@ -57,6 +57,8 @@ export class SqliteBackend implements Backend {
       db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
       db.pragma('foreign_keys = OFF');
       db.pragma('cache_size = -32000');
+      // lower() in SQLite folds ASCII only; the search must match the other stores on any text.
+      db.function('tc_lower', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text));
       migrate(db);
     } catch (error) {
       db?.close();
@@ -115,15 +117,22 @@ export class SqliteBackend implements Backend {
       try {
         outcome = runSync(op.program(op.clock()), (load) => this.q.answer(load));
       } catch (error) {
+        if (!this.db.inTransaction) {
+          // SQLite rolled the whole transaction back itself (I/O error, out of memory): nothing of
+          // this group is written; every command fails with the cause, none half-applied.
+          const mapped = mapSqliteError(error);
+          for (const each of group) each.reject(mapped);
+          return;
+        }
         outcomes.push({ ok: false, error: mapSqliteError(error) });
         continue;
       }
       try {
         outcomes.push({ ok: true, value: { result: outcome.result, events: this.q.persist(outcome.change) } });
-      } catch {
-        if (this.db.inTransaction) this.rollback.run();
+      } catch (error) {
+        this.safeRollback();
         if (group.length === 1) {
-          this.runAlone(op);
+          op.reject(mapSqliteError(error));
           return;
         }
         for (const each of group) this.commitGroup([each]);
@@ -133,7 +142,7 @@ export class SqliteBackend implements Backend {
     try {
       this.commit.run();
     } catch (error) {
-      if (this.db.inTransaction) this.rollback.run();
+      this.safeRollback();
       const mapped = mapSqliteError(error);
       for (const op of group) op.reject(mapped);
       return;
@@ -147,19 +156,12 @@ export class SqliteBackend implements Backend {
     });
   }
 
-  /** One command whose write failed: run it in its own transaction and report exactly what happens. */
-  private runAlone(op: Pending): void {
+  /** Rolls back if a transaction is open; a failing rollback must not escape setImmediate. */
+  private safeRollback(): void {
     try {
-      this.begin.run();
-      const outcome = runSync(op.program(op.clock()), (load) => this.q.answer(load));
-      const events = this.q.persist(outcome.change);
-      this.commit.run();
-      this.stats.commits++;
-      this.stats.commands++;
-      op.resolve({ result: outcome.result, events });
-    } catch (error) {
       if (this.db.inTransaction) this.rollback.run();
-      op.reject(mapSqliteError(error));
+    } catch {
+      // The connection is unusable; the next BEGIN reports it to every caller.
     }
   }
 

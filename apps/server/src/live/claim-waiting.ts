@@ -31,12 +31,8 @@ export async function claimNextWaiting(
       }
       if (result) {
         if (signal.aborted && !result.resumed) {
-          await store.releaseTask({
-            ...(input.project ? { project: input.project } : {}),
-            taskId: result.task.id,
-            workerId: input.workerId,
-            reason: 'client disconnected before the claim reached it',
-          });
+          // Nobody will work on it: give back the task and the slot the claim may have taken.
+          await store.releaseSlot({ ...(input.project ? { project: input.project } : {}), slot: result.slot, workerId: input.workerId });
           return null;
         }
         return result;

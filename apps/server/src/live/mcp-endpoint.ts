@@ -1,9 +1,11 @@
 // /mcp: the same MCP tools over Streamable HTTP, one session per client, cleaned up on close and after idle.
 //
 // A session's worker id is the `X-Worker-Id` header of its first request, or `mcp-<session>`; its
-// project the `X-Project` header or "default". Closing a session (DELETE) gives back its claims
-// and slot, as a stdio process does when its client goes away; an idle session is dropped after
-// `idleMs` and its claims expire with their leases.
+// project the `X-Project` header or "default". While a session is open the endpoint heartbeats
+// for its worker every TTL/3, as the stdio client does, so an agent thinking for an hour keeps its
+// claim. Closing a session (DELETE) gives back its worker's claims and slot, unless another open
+// session speaks for the same worker; a session idle for `idleMs` is dropped and its claims then
+// expire with their leases.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -78,7 +80,8 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
     const session = sessions.get(id);
     if (!session) return;
     sessions.delete(id);
-    if (giveBack) {
+    const shared = [...sessions.values()].some((other) => other.workerId === session.workerId && other.project === session.project);
+    if (giveBack && !shared) {
       const mine = (await options.store.listSlots({ project: session.project })).filter((s) => s.worker === session.workerId);
       for (const slot of mine) {
         await options.store.releaseSlot({ project: session.project, slot: slot.slot, workerId: session.workerId }).catch(() => undefined);
@@ -93,6 +96,17 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
     for (const [id, session] of sessions) if (now - session.lastSeen > idleMs) void closeSession(id, false);
   }, Math.max(50, Math.min(60_000, Math.floor(idleMs / 2))));
   sweeper.unref();
+
+  const heartbeats = setInterval(() => {
+    const beaten = new Set<string>();
+    for (const session of sessions.values()) {
+      const key = `${session.project}\u0000${session.workerId}`;
+      if (beaten.has(key)) continue;
+      beaten.add(key);
+      void options.store.heartbeat({ project: session.project, workerId: session.workerId }).catch((error: unknown) => options.log('mcp heartbeat failed', error));
+    }
+  }, Math.max(1000, Math.floor(options.store.config.leaseTtlMs / 3)));
+  heartbeats.unref();
 
   const readJson = (req: IncomingMessage): Promise<unknown> =>
     new Promise((resolve, reject) => {
@@ -184,6 +198,7 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
     },
     async close(): Promise<void> {
       clearInterval(sweeper);
+      clearInterval(heartbeats);
       await Promise.all([...sessions.keys()].map((id) => closeSession(id, false)));
     },
   };

@@ -68,6 +68,15 @@ export function attachLive(io: Server, store: Store, guard: RequestGuard, log: L
     const backlog: TaskEvent[] = [];
     void (async () => {
       try {
+        // A seq this store never reached (a recreated or restored database): the client's view is
+        // of another history, so it must reload rather than resume.
+        const current = (await store.stats({ project })).lastSeq;
+        if (lastSeq > current) {
+          syncing.delete(socket);
+          socket.join(room(project));
+          socket.emit('resync', { lastSeq: current });
+          return;
+        }
         let after = lastSeq;
         for (;;) {
           const page = await store.events({ project, afterSeq: after, limit: PAGE });

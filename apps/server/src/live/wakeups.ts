@@ -12,6 +12,7 @@ const WORK_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   'task.edited',
   'slot.released',
   'slot.expired',
+  'tasks.cleaned',
 ]);
 
 export type WaitOutcome = 'woken' | 'timeout' | 'aborted' | 'closed';

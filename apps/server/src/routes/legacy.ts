@@ -74,8 +74,9 @@ export function legacyRoutes(store: Store, legacyLeaseTtlMs: number): Router {
   });
 
   router.post('/release-worker-slot', async (req, res) => {
+    // The original server let any client free any slot; its clients rely on that.
     const { slot } = fields(req);
-    await store.releaseSlot({ slot: slot as number });
+    await store.releaseSlot({ slot: slot as number, force: true });
     res.json({ success: true });
   });
 

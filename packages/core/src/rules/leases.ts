@@ -25,7 +25,8 @@ function expire(changes: ChangeSet, ctx: RuleContext, task: Task, result: Expire
   const ids = { taskId: task.id, workerId: task.worker, slot: task.slot };
   if (attempts >= task.maxAttempts) {
     const reason = `lease expired ${attempts} time(s) (maxAttempts ${task.maxAttempts}): ${why}`;
-    changes.updateTask(task, { status: 'failed', attempts, error: reason, slot: null, leaseExpiresAt: null, completedAt: ctx.now });
+    // worker is cleared: the holder lost the task, so its late fail/complete must get LEASE_LOST.
+    changes.updateTask(task, { status: 'failed', attempts, error: reason, worker: null, slot: null, leaseExpiresAt: null, completedAt: ctx.now });
     changes.event('task.expired', task.project, ids, { from: task.status, to: 'failed', attempts, reason });
     result.failed.push(task.id);
   } else {

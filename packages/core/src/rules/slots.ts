@@ -39,10 +39,15 @@ export function* takeFreeSlot(
   return slot;
 }
 
-/** Renews every lease of `worker` (its slots and the tasks it holds). */
+/**
+ * Renews the leases of `worker`: the tasks it holds and the slots holding them. An empty slot is
+ * not renewed: slots cap how many agents *work* at once, so an agent that sits idle gives its slot
+ * up after one TTL instead of starving the others (it gets one again when it claims).
+ */
 export function renewWorker(ctx: RuleContext, changes: ChangeSet, slots: readonly Slot[], tasks: readonly Task[]): number {
   let until = 0;
   for (const slot of slots) {
+    if (slot.taskId === null) continue;
     const renewed = changes.putSlot({ ...slot, leaseExpiresAt: extendLease(slot.leaseExpiresAt, ctx), lastSeenAt: ctx.now });
     until = Math.max(until, renewed.leaseExpiresAt);
   }
@@ -87,11 +92,15 @@ export function* releaseSlot(ctx: RuleContext, input: ParsedReleaseSlot): Progra
   const changes = new ChangeSet(ctx.now);
   const slot = yield* ask({ kind: 'slot', project, slot: input.slot });
   if (!slot) return { result: { slot: input.slot, released: false, releasedTask: null }, change: changes.build() };
-  if (input.workerId !== undefined && slot.worker !== null && slot.worker !== input.workerId) {
-    throw new DomainError('SLOT_NOT_HELD', `slot ${input.slot} is held by ${slot.worker}, not by ${input.workerId}`, {
-      slot: input.slot,
-      holder: slot.worker,
-    });
+  // Only its holder frees a named slot (an anonymous one, anyone); `force` is the admin's override.
+  if (slot.worker !== null && slot.worker !== input.workerId && input.force !== true) {
+    throw new DomainError(
+      'SLOT_NOT_HELD',
+      input.workerId === undefined
+        ? `slot ${input.slot} is held by ${slot.worker}: give your workerId, or force: true to free another worker's slot`
+        : `slot ${input.slot} is held by ${slot.worker}, not by ${input.workerId}`,
+      { slot: input.slot, holder: slot.worker },
+    );
   }
   let releasedTask: string | null = null;
   if (slot.taskId !== null) {

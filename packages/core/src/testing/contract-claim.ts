@@ -50,15 +50,37 @@ export function claimContract(h: Harness): void {
       await store.addTask({ id: 't', description: 't' });
       const w = await worker(store, 'w');
       await store.claimTask({ taskId: 't', ...w });
-      expect(await store.releaseSlot({ slot: w.slot })).toEqual({ slot: w.slot, released: true, releasedTask: 't' });
+      expect(await store.releaseSlot({ slot: w.slot, workerId: 'w' })).toEqual({ slot: w.slot, released: true, releasedTask: 't' });
       expect(await store.getTask({ taskId: 't' })).toMatchObject({ status: 'available', worker: null, slot: null, attempts: 0 });
-      expect(await store.releaseSlot({ slot: w.slot })).toEqual({ slot: w.slot, released: false, releasedTask: null });
+      expect(await store.releaseSlot({ slot: w.slot, workerId: 'w' })).toEqual({ slot: w.slot, released: false, releasedTask: null });
     });
 
-    it('refuses to release another worker\'s slot', async () => {
+    it('only the holder frees a named slot (force overrides); anyone frees an anonymous one', async () => {
       const { store } = await h.open();
       const w = await worker(store, 'w');
       await rejects(store.releaseSlot({ slot: w.slot, workerId: 'intruder' }), 'SLOT_NOT_HELD');
+      await rejects(store.releaseSlot({ slot: w.slot }), 'SLOT_NOT_HELD');
+      expect((await store.releaseSlot({ slot: w.slot, force: true })).released).toBe(true);
+      const { slot } = await store.claimSlot({});
+      expect((await store.releaseSlot({ slot: slot.slot })).released).toBe(true);
+    });
+
+    it('an idle slot is not kept alive by heartbeats: it lapses after one TTL', async () => {
+      const { store, clock } = await h.open();
+      await store.addTask({ id: 't', description: 't' });
+      await store.claimNextTask({ workerId: 'w' });
+      await store.completeTask({ taskId: 't', workerId: 'w' });
+      clock.advance(TTL / 2);
+      await store.heartbeat({ workerId: 'w' });
+      clock.advance(TTL / 2);
+      expect((await store.expireLeases()).slots).toEqual([{ project: 'default', slot: 1 }]);
+    });
+
+    it('task ids "." and ".." are refused (a URL could never address them)', async () => {
+      const { store } = await h.open();
+      await rejects(store.addTask({ id: '..', description: 'x' }), 'VALIDATION_FAILED');
+      await rejects(store.addTask({ id: '.', description: 'x' }), 'VALIDATION_FAILED');
+      expect((await store.addTask({ id: 'a..b', description: 'x' })).id).toBe('a..b');
     });
   });
 

@@ -96,6 +96,8 @@ export function feedContract(h: Harness): void {
       expect(pages).toBe(4);
       expect((await store.listTasks({ label: 'five' })).tasks.map((t) => t.id)).toEqual(['task-00', 'task-05', 'task-10', 'task-15', 'task-20']);
       expect((await store.listTasks({ text: 'ODD', limit: 1000 })).tasks).toHaveLength(12);
+      await store.addTask({ id: 'accent', description: 'Élan vital' });
+      expect((await store.listTasks({ text: 'élan' })).tasks.map((t) => t.id)).toEqual(['accent']);
       await store.claimNextTask({ workerId: 'w' });
       expect((await store.listTasks({ status: ['claimed'] })).tasks.map((t) => t.id)).toEqual(['task-00']);
       expect((await store.listTasks({ worker: 'w' })).tasks.map((t) => t.id)).toEqual(['task-00']);

@@ -135,6 +135,17 @@ export function workContract(h: Harness): void {
       expect(await store.heartbeat({ workerId: 'nobody' })).toEqual({ workerId: 'nobody', slots: [], tasks: [], leaseExpiresAt: null });
     });
 
+    it('a worker whose task was dead-lettered by expiry gets LEASE_LOST for its late fail or complete', async () => {
+      const { store, clock } = await h.open();
+      await store.addTask({ id: 'once', description: 'x', maxAttempts: 1 });
+      await store.claimNextTask({ workerId: 'late' });
+      clock.advance(TTL);
+      await store.expireLeases();
+      expect(await store.getTask({ taskId: 'once' })).toMatchObject({ status: 'failed', worker: null });
+      await rejects(store.failTask({ taskId: 'once', workerId: 'late', retry: true }), 'LEASE_LOST');
+      await rejects(store.completeTask({ taskId: 'once', workerId: 'late' }), 'LEASE_LOST');
+    });
+
     it('a silent worker loses its claim and slot after one TTL; the attempt counts and history says why', async () => {
       const { store, clock } = await h.open();
       await store.addTask({ id: 't', description: 't' });
