@@ -1,5 +1,5 @@
 // pack:check: the published packages work outside the repository.
-// Packs core, store-sqlite, mcp-tools, the server and the MCP client; installs the tarballs into an
+// Packs core, the two stores, mcp-tools, the server and the MCP client; installs the tarballs into an
 // empty folder; runs `npx task-coordinator-server` (health answers) and `npx task-coordinator-mcp`
 // (an MCP client lists its tools over stdio against that server). Exits non-zero on any failure.
 import { execFileSync, spawn } from 'node:child_process';
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const PACKAGES = ['packages/core', 'packages/store-sqlite', 'packages/mcp-tools', 'apps/server', 'apps/mcp'];
+const PACKAGES = ['packages/core', 'packages/store-sqlite', 'packages/store-postgres', 'packages/mcp-tools', 'apps/server', 'apps/mcp'];
 const work = mkdtempSync(join(tmpdir(), 'tc-pack-check-'));
 const tarballs = join(work, 'tarballs');
 const project = join(work, 'project');

@@ -93,6 +93,7 @@ export class Coordinator implements Store {
     this.clock = options.clock ?? defaultClock;
     this.newId = options.newId ?? defaultIdGenerator();
     this.onListenerError = options.onListenerError ?? (() => undefined);
+    this.backend.feed?.start((events) => this.emit(events));
   }
 
   get kind(): StoreKind {
@@ -106,7 +107,7 @@ export class Coordinator implements Store {
       (now) => rule({ now, config: this.config, newId: this.newId }, input),
       this.clock,
     );
-    if (events.length) this.emit(events);
+    if (events.length && !this.backend.feed) this.emit(events);
     return result;
   }
 

@@ -121,4 +121,10 @@ export interface Backend {
   events(project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * For a database several processes write to: the backend delivers every committed event (its
+   * own and other replicas'), in seq order, through `onEvents`; the coordinator then does not
+   * deliver events from its own commands itself. Absent: the coordinator delivers its own.
+   */
+  feed?: { start(onEvents: (events: readonly TaskEvent[]) => void): void };
 }

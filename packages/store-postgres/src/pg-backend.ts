@@ -6,6 +6,7 @@ import pg from 'pg';
 import { DomainError, runAsync, type Backend, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
 import { migrate, quoteIdent } from './migrations/index.js';
 import * as q from './queries.js';
+import { EventFeed } from './event-feed.js';
 
 export interface PgBackendOptions {
   /** postgres://… */
@@ -37,7 +38,7 @@ function isConnectionError(error: unknown): boolean {
   const code = codeOf(error);
   if (code && CONNECTION_CODES.has(code)) return true;
   const message = (error as Error | null)?.message ?? '';
-  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(message);
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(message);
 }
 
 export function mapPgError(error: unknown): DomainError {
@@ -57,6 +58,9 @@ export class PgBackend implements Backend {
   readonly schema: string;
   private readonly pool: pg.Pool;
   private readonly maxAttempts: number;
+  /** Delivers every replica's events in seq order (see event-feed.ts). */
+  readonly eventFeed: EventFeed;
+  readonly feed: { start(onEvents: (events: readonly TaskEvent[]) => void): void };
   /** Commands run, and attempts retried after a conflict: for benchmarks and metrics. */
   readonly stats = { commands: 0, retries: 0 };
 
@@ -67,11 +71,19 @@ export class PgBackend implements Backend {
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,
       options: `-c search_path=${quoteIdent(schema)}`,
+      // Names our connections in pg_stat_activity (operators, and tests that cut them).
+      application_name: `task-coordinator:${schema}`,
       types,
-      connectionTimeoutMillis: 5000,
+      // Under load, commands queue for a connection; that is waiting, not failure.
+      connectionTimeoutMillis: 30_000,
     });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
+    // A checked-out client whose connection dies between two queries emits 'error' too; the query
+    // in flight (or the next one) fails and the command is retried or reported.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
+    this.eventFeed = new EventFeed(this.pool, { connectionString: options.connectionString, types, application_name: `task-coordinator:${schema}` }, `tc_${schema}`.slice(0, 63));
+    this.feed = this.eventFeed;
   }
 
   /** Connects, applies migrations under an advisory lock, and returns a ready backend. */
@@ -91,6 +103,7 @@ export class PgBackend implements Backend {
       throw new DomainError('STORE_UNAVAILABLE', `cannot open PostgreSQL database: ${reason}`, undefined, { cause: error });
     }
     client.release();
+    await backend.eventFeed.open();
     return backend;
   }
 
@@ -109,13 +122,19 @@ export class PgBackend implements Backend {
       }
       let committing = false;
       let broken = false;
+      let released = false;
       try {
         await client.query('BEGIN');
         const { result, change } = await runAsync(program(clock()), (load) => q.answer(client, load));
-        const events = await q.persist(client, change);
+        const events = await q.persist(client, change, this.eventFeed.channel);
         committing = true;
         await client.query('COMMIT');
         this.stats.commands++;
+        // The connection goes back to the pool first: the feed reads through the pool too, and
+        // every connection held while waiting for it would starve it under load.
+        client.release();
+        released = true;
+        await this.eventFeed.committed(events);
         return { result, events };
       } catch (error) {
         broken = isConnectionError(error);
@@ -134,7 +153,7 @@ export class PgBackend implements Backend {
         }
         throw mapPgError(error);
       } finally {
-        client.release(broken);
+        if (!released) client.release(broken);
       }
     }
   }
@@ -163,16 +182,20 @@ export class PgBackend implements Backend {
     return this.read((db) => q.countByStatus(db, project));
   }
 
-  lastSeq(): Promise<number> {
-    return this.read((db) => q.lastSeq(db));
+  /** The settled end of the log (see event-feed.ts): every event up to it is visible. */
+  async lastSeq(): Promise<number> {
+    return this.eventFeed.settled;
   }
 
   history(project: string, taskId: string, limit: number): Promise<TaskEvent[]> {
     return this.read((db) => q.history(db, project, taskId, limit));
   }
 
-  events(project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]> {
-    return this.read((db) => q.events(db, project, afterSeq, limit));
+  /** Only settled events: a reader never sees seq 11 before seq 10 has committed. */
+  async events(project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]> {
+    const settled = this.eventFeed.settled;
+    if (afterSeq >= settled) return [];
+    return (await this.read((db) => q.events(db, project, afterSeq, limit))).filter((e) => e.seq <= settled);
   }
 
   async ping(): Promise<void> {
@@ -180,6 +203,7 @@ export class PgBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    await this.eventFeed.close();
     await this.pool.end();
   }
 
