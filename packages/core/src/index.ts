@@ -6,6 +6,7 @@ export * from './schemas-output.js';
 export * from './validate.js';
 export * from './config.js';
 export * from './store.js';
+export * from './rows.js';
 export { Coordinator, type CoordinatorOptions } from './coordinator.js';
 export { createMemoryStore, MemoryBackend } from './memory/index.js';
 export {

@@ -5,109 +5,38 @@
 // queue behind each other; dependency statuses are read FOR SHARE, so "add a task after X" and
 // "complete X" cannot both miss each other (one waits for the other and then sees it).
 import type { PoolClient, QueryResultRow } from 'pg';
-import { NO_DEADLINE_KEY, type Change, type ListQuery, type Load, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
+import {
+  eventFromRow,
+  NO_DEADLINE_KEY,
+  slotFromRow,
+  taskFromRow,
+  type Change,
+  type EventRow as CoreEventRow,
+  type ListQuery,
+  type Load,
+  type Slot,
+  type SlotRow as CoreSlotRow,
+  type Task,
+  type TaskDetail,
+  type TaskEvent,
+  type TaskRow as CoreTaskRow,
+  type TaskStatus,
+} from '@task-coordinator/core';
 
 type Db = Pick<PoolClient, 'query'>;
 
-interface TaskRow extends QueryResultRow {
-  ord: number;
-  project: string;
-  id: string;
-  description: string;
-  status: TaskStatus;
-  priority: number;
-  labels: string[];
-  deadline: number | null;
-  output: string | null;
-  error: string | null;
-  worker: string | null;
-  slot: number | null;
-  attempts: number;
-  max_attempts: number;
-  lease_expires_at: number | null;
-  created_at: number;
-  started_at: number | null;
-  completed_at: number | null;
-  updated_at: number;
-  version: number;
-  deps: string[];
-}
-
-interface SlotRow extends QueryResultRow {
-  project: string;
-  slot: number;
-  worker: string | null;
-  task_id: string | null;
-  lease_expires_at: number;
-  claimed_at: number;
-  last_seen_at: number;
-}
-
-interface EventRow extends QueryResultRow {
-  seq: number;
-  at: number;
-  type: TaskEvent['type'];
-  project: string;
-  task_id: string | null;
-  worker_id: string | null;
-  slot: number | null;
-  data: Record<string, unknown>;
-}
+type TaskRow = CoreTaskRow & QueryResultRow;
+type SlotRow = CoreSlotRow & QueryResultRow;
+type EventRow = CoreEventRow & QueryResultRow;
 
 const COLUMNS = `t.ord, t.project, t.id, t.description, t.status, t.priority, t.labels, t.deadline, t.output, t.error, t.worker,
   t.slot, t.attempts, t.max_attempts, t.lease_expires_at, t.created_at, t.started_at, t.completed_at, t.updated_at, t.version,
   ARRAY(SELECT d.depends_on FROM task_dependencies d WHERE d.project = t.project AND d.task_id = t.id ORDER BY d.depends_on) AS deps`;
 const HELD = `t.status IN ('claimed','working')`;
 
-function toTask(row: TaskRow): Task {
-  return {
-    id: row.id,
-    project: row.project,
-    description: row.description,
-    status: row.status,
-    priority: row.priority,
-    dependencies: row.deps,
-    labels: row.labels,
-    deadline: row.deadline,
-    output: row.output,
-    error: row.error,
-    worker: row.worker,
-    slot: row.slot,
-    attempts: row.attempts,
-    maxAttempts: row.max_attempts,
-    leaseExpiresAt: row.lease_expires_at,
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    completedAt: row.completed_at,
-    updatedAt: row.updated_at,
-    version: row.version,
-  };
-}
-
-function toSlot(row: SlotRow): Slot {
-  return {
-    project: row.project,
-    slot: row.slot,
-    worker: row.worker,
-    taskId: row.task_id,
-    leaseExpiresAt: row.lease_expires_at,
-    claimedAt: row.claimed_at,
-    lastSeenAt: row.last_seen_at,
-  };
-}
-
-export function toEvent(row: EventRow): TaskEvent {
-  return {
-    seq: row.seq,
-    at: row.at,
-    type: row.type,
-    project: row.project,
-    taskId: row.task_id,
-    workerId: row.worker_id,
-    slot: row.slot,
-    data: row.data,
-  };
-}
+const toTask = taskFromRow;
+const toSlot = slotFromRow;
+export const toEvent = eventFromRow;
 
 async function rows<R extends QueryResultRow>(db: Db, sql: string, params: unknown[]): Promise<R[]> {
   return (await db.query<R>(sql, params)).rows;

@@ -2,7 +2,13 @@
 import type Database from 'better-sqlite3';
 import {
   DomainError,
+  eventFromRow,
   NO_DEADLINE_KEY,
+  slotFromRow,
+  taskFromRow,
+  type EventRow as CoreEventRow,
+  type SlotRow,
+  type TaskRow as CoreTaskRow,
   type Change,
   type ListQuery,
   type Load,
@@ -14,50 +20,9 @@ import {
   TASK_STATUSES,
 } from '@task-coordinator/core';
 
-interface TaskRow {
-  ord: number;
-  project: string;
-  id: string;
-  description: string;
-  status: TaskStatus;
-  priority: number;
-  labels: string;
-  deadline: number | null;
-  output: string | null;
-  error: string | null;
-  worker: string | null;
-  slot: number | null;
-  attempts: number;
-  max_attempts: number;
-  lease_expires_at: number | null;
-  created_at: number;
-  started_at: number | null;
-  completed_at: number | null;
-  updated_at: number;
-  version: number;
-  deps: string | null;
-}
-
-interface SlotRow {
-  project: string;
-  slot: number;
-  worker: string | null;
-  task_id: string | null;
-  lease_expires_at: number;
-  claimed_at: number;
-  last_seen_at: number;
-}
-
-interface EventRow {
-  seq: number;
-  at: number;
-  type: TaskEvent['type'];
-  project: string;
-  task_id: string | null;
-  worker_id: string | null;
-  slot: number | null;
-  data: string;
-}
+/** As SQLite returns it: dependencies and labels still JSON text, event data too. */
+type TaskRow = Omit<CoreTaskRow, 'labels' | 'deps'> & { labels: string; deps: string | null };
+type EventRow = Omit<CoreEventRow, 'data'> & { data: string };
 
 // Dependencies come from the edge table; the primary key keeps them sorted by id.
 const TASK_COLUMNS = `t.ord, t.project, t.id, t.description, t.status, t.priority, t.labels, t.deadline, t.output, t.error,
@@ -68,53 +33,13 @@ const TASK_COLUMNS = `t.ord, t.project, t.id, t.description, t.status, t.priorit
 const HELD = `t.status IN ('claimed','working')`;
 
 function toTask(row: TaskRow): Task {
-  return {
-    id: row.id,
-    project: row.project,
-    description: row.description,
-    status: row.status,
-    priority: row.priority,
-    dependencies: row.deps ? (JSON.parse(row.deps) as string[]).sort() : [],
-    labels: JSON.parse(row.labels) as string[],
-    deadline: row.deadline,
-    output: row.output,
-    error: row.error,
-    worker: row.worker,
-    slot: row.slot,
-    attempts: row.attempts,
-    maxAttempts: row.max_attempts,
-    leaseExpiresAt: row.lease_expires_at,
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    completedAt: row.completed_at,
-    updatedAt: row.updated_at,
-    version: row.version,
-  };
+  return taskFromRow({ ...row, labels: JSON.parse(row.labels) as string[], deps: row.deps ? (JSON.parse(row.deps) as string[]).sort() : [] });
 }
 
-function toSlot(row: SlotRow): Slot {
-  return {
-    project: row.project,
-    slot: row.slot,
-    worker: row.worker,
-    taskId: row.task_id,
-    leaseExpiresAt: row.lease_expires_at,
-    claimedAt: row.claimed_at,
-    lastSeenAt: row.last_seen_at,
-  };
-}
+const toSlot = slotFromRow;
 
 function toEvent(row: EventRow): TaskEvent {
-  return {
-    seq: row.seq,
-    at: row.at,
-    type: row.type,
-    project: row.project,
-    taskId: row.task_id,
-    workerId: row.worker_id,
-    slot: row.slot,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-  };
+  return eventFromRow({ ...row, data: JSON.parse(row.data) as Record<string, unknown> });
 }
 
 /** Positional parameters (binding by name costs ~20% more on bulk inserts), in TASK_WRITE_COLUMNS order. */

@@ -1,0 +1,99 @@
+// The row shape SQL stores share (snake_case columns, epoch-ms integers), and its mapping to the model.
+import type { Slot, Task, TaskEvent, TaskStatus } from './model.js';
+
+/** A task row with its dependencies and labels already decoded to arrays. */
+export interface TaskRow {
+  ord: number;
+  project: string;
+  id: string;
+  description: string;
+  status: TaskStatus;
+  priority: number;
+  labels: string[];
+  deadline: number | null;
+  output: string | null;
+  error: string | null;
+  worker: string | null;
+  slot: number | null;
+  attempts: number;
+  max_attempts: number;
+  lease_expires_at: number | null;
+  created_at: number;
+  started_at: number | null;
+  completed_at: number | null;
+  updated_at: number;
+  version: number;
+  deps: string[];
+}
+
+export interface SlotRow {
+  project: string;
+  slot: number;
+  worker: string | null;
+  task_id: string | null;
+  lease_expires_at: number;
+  claimed_at: number;
+  last_seen_at: number;
+}
+
+/** An event row with its data already decoded. */
+export interface EventRow {
+  seq: number;
+  at: number;
+  type: TaskEvent['type'];
+  project: string;
+  task_id: string | null;
+  worker_id: string | null;
+  slot: number | null;
+  data: Record<string, unknown>;
+}
+
+export function taskFromRow(row: TaskRow): Task {
+  return {
+    id: row.id,
+    project: row.project,
+    description: row.description,
+    status: row.status,
+    priority: row.priority,
+    dependencies: row.deps,
+    labels: row.labels,
+    deadline: row.deadline,
+    output: row.output,
+    error: row.error,
+    worker: row.worker,
+    slot: row.slot,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    leaseExpiresAt: row.lease_expires_at,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+  };
+}
+
+export function slotFromRow(row: SlotRow): Slot {
+  return {
+    project: row.project,
+    slot: row.slot,
+    worker: row.worker,
+    taskId: row.task_id,
+    leaseExpiresAt: row.lease_expires_at,
+    claimedAt: row.claimed_at,
+    lastSeenAt: row.last_seen_at,
+  };
+}
+
+export function eventFromRow(row: EventRow): TaskEvent {
+  return {
+    seq: row.seq,
+    at: row.at,
+    type: row.type,
+    project: row.project,
+    taskId: row.task_id,
+    workerId: row.worker_id,
+    slot: row.slot,
+    data: row.data,
+  };
+}
