@@ -50,11 +50,19 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
-// NUL is refused everywhere: PostgreSQL cannot store it in text, and no task needs it.
+/** A lone surrogate: text that is not valid Unicode (no UTF-8 form; PostgreSQL refuses it in JSON). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+// NUL and ill-formed text are refused everywhere: PostgreSQL cannot store them, and no task needs them.
 const boundedText = (maxBytes: number) =>
   z
     .string()
     .refine((s) => !s.includes('\u0000'), { message: 'must not contain NUL characters' })
+    .refine(isWellFormed, { message: 'must be valid Unicode (no lone surrogates)' })
     .refine((s) => utf8Length(s) <= maxBytes, { message: `must be at most ${maxBytes} bytes of UTF-8` });
 
 export const TaskIdSchema = z
@@ -78,6 +86,7 @@ export const WorkerIdSchema = z
   .min(1)
   .max(LIMITS.workerIdMaxLength)
   .regex(PRINTABLE, 'must not contain control characters')
+  .refine(isWellFormed, { message: 'must be valid Unicode (no lone surrogates)' })
   .describe('Your worker id: the same id for every call of one agent');
 
 export const SlotNumberSchema = z.number().int().min(1).max(LIMITS.slotMax).describe('Worker slot number (1-based)');

@@ -6,18 +6,13 @@
 // truth: a notification (or a local commit, or a reconnect, or a 2 s safety tick) triggers a read
 // of the events after the last one delivered, handed on in seq order.
 //
-// Seqs come from a sequence, so concurrent transactions may commit out of seq order: seq 11 can be
-// visible while seq 10 is still committing. The feed delivers only a gap-free prefix and waits for
-// a gap to fill; a gap still open after GAP_TIMEOUT_MS belongs to a transaction that rolled back
-// (sequences never go back) and is skipped. Readers of the log (resume, long-poll) read only up to
-// what the feed has settled, so nobody ever sees seq 11 and then, later, seq 10.
+// Seqs are taken in commit order (queries.ts holds a lock from taking seqs to COMMIT), so reading
+// "after the last delivered seq" never misses an event that commits later with a smaller seq.
 import pg from 'pg';
 import type { TaskEvent } from '@task-coordinator/core';
 import * as q from './queries.js';
 
 const PAGE = 1000;
-/** How long a gap in the seqs may stay open before it is taken for a rolled-back transaction. */
-const GAP_TIMEOUT_MS = 5000;
 
 export class EventFeed {
   private delivered = 0;
@@ -28,8 +23,7 @@ export class EventFeed {
   private closed = false;
   private retryMs = 250;
   private tick: NodeJS.Timeout | null = null;
-  private gapSince: number | null = null;
-  private gapTimer: NodeJS.Timeout | null = null;
+  private reconnecting = false;
   /** Whether the LISTEN connection is up (health detail). */
   listening = false;
 
@@ -53,16 +47,26 @@ export class EventFeed {
 
   private async listen(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client(this.clientConfig);
+    const client = new pg.Client({ ...this.clientConfig, keepAlive: true });
     client.on('notification', () => void this.pump());
     client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.channel}"`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    // The one place a lost connection leads to a reconnect.
     client.on('end', () => {
       this.listening = false;
       if (this.listener === client) this.listener = null;
       this.reconnectLater();
     });
-    await client.connect();
-    await client.query(`LISTEN "${this.channel}"`);
     this.listener = client;
     this.listening = true;
     this.retryMs = 250;
@@ -70,20 +74,25 @@ export class EventFeed {
     await this.pump();
   }
 
+  /** Schedules one reconnect attempt (never two at once), backing off up to 5 s. */
   private reconnectLater(): void {
-    if (this.closed) return;
+    if (this.closed || this.reconnecting) return;
+    this.reconnecting = true;
     const wait = this.retryMs;
     this.retryMs = Math.min(5000, this.retryMs * 2);
-    setTimeout(() => void this.listen().catch(() => this.reconnectLater()), wait).unref();
+    setTimeout(() => {
+      this.reconnecting = false;
+      void this.listen().catch(() => this.reconnectLater());
+    }, wait).unref();
   }
 
-  /** The last seq every event up to which has been handed on: the settled end of the log. */
+  /** The last seq handed on: readers of the log go no further, so they agree with the live feed. */
   get settled(): number {
     return this.delivered;
   }
 
   /**
-   * Reads and hands on every event after the last delivered one, gap-free. Passes never overlap,
+   * Reads and hands on every event after the last delivered one, in order. Passes never overlap,
    * and requests that arrive during a pass share one more pass (a burst of commits costs one read).
    */
   pump(): Promise<void> {
@@ -107,40 +116,13 @@ export class EventFeed {
       for (;;) {
         const events = await q.events(this.pool, null, this.delivered, PAGE);
         if (!events.length) return;
-        const ready: TaskEvent[] = [];
-        let next = this.delivered;
-        for (const event of events) {
-          if (event.seq !== next + 1 && !this.gapExpired()) break;
-          this.gapSince = null;
-          ready.push(event);
-          next = event.seq;
-        }
-        if (ready.length) {
-          this.delivered = next;
-          this.onEvents?.(ready);
-        }
-        if (ready.length < events.length) return this.waitForGap();
+        this.delivered = events.at(-1)!.seq;
+        this.onEvents?.(events);
         if (events.length < PAGE) return;
       }
     } catch {
       // The database is away; the next notification, reconnect or tick catches up.
     }
-  }
-
-  private gapExpired(): boolean {
-    const now = Date.now();
-    this.gapSince ??= now;
-    return now - this.gapSince > GAP_TIMEOUT_MS;
-  }
-
-  /** A transaction with a smaller seq is still committing: look again very soon. */
-  private waitForGap(): void {
-    if (this.gapTimer || this.closed) return;
-    this.gapTimer = setTimeout(() => {
-      this.gapTimer = null;
-      void this.pump();
-    }, 3);
-    this.gapTimer.unref();
   }
 
   /** After a local commit: its events (and any before them) reach subscribers before the caller hears back. */
@@ -152,7 +134,6 @@ export class EventFeed {
   async close(): Promise<void> {
     this.closed = true;
     if (this.tick) clearInterval(this.tick);
-    if (this.gapTimer) clearTimeout(this.gapTimer);
     await this.running;
     const listener = this.listener;
     this.listener = null;

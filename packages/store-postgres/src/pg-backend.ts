@@ -103,7 +103,12 @@ export class PgBackend implements Backend {
       throw new DomainError('STORE_UNAVAILABLE', `cannot open PostgreSQL database: ${reason}`, undefined, { cause: error });
     }
     client.release();
-    await backend.eventFeed.open();
+    try {
+      await backend.eventFeed.open();
+    } catch (error) {
+      await backend.close().catch(() => undefined);
+      throw new DomainError('STORE_UNAVAILABLE', `cannot open PostgreSQL database: ${(error as Error).message}`, undefined, { cause: error });
+    }
     return backend;
   }
 
@@ -146,15 +151,14 @@ export class PgBackend implements Backend {
           });
         }
         const retryable = error instanceof q.VersionConflict || RETRY_CODES.has(codeOf(error) ?? '') || broken;
-        if (retryable && attempt < this.maxAttempts) {
-          this.stats.retries++;
-          await pause(Math.random() * Math.min(200, 5 * 2 ** attempt));
-          continue;
-        }
-        throw mapPgError(error);
+        if (!(retryable && attempt < this.maxAttempts)) throw mapPgError(error);
+        this.stats.retries++;
       } finally {
         if (!released) client.release(broken);
+        released = true;
       }
+      // Back off with the connection returned to the pool.
+      await pause(Math.random() * Math.min(200, 5 * 2 ** attempt));
     }
   }
 

@@ -10,8 +10,11 @@ import type { EventDraft, Instant, Slot, Task, TaskStatus } from '../model.js';
 export type Load =
   /** The tasks of `ids` that exist, in any order. */
   | { kind: 'tasks'; project: string; ids: readonly string[] }
-  /** id → status for the tasks of `ids` that exist. */
-  | { kind: 'statuses'; project: string; ids: readonly string[] }
+  /**
+   * id → status for the tasks of `ids` that exist. `hold`: keep them from changing until this
+   * command commits (a new task must not miss its dependency completing meanwhile).
+   */
+  | { kind: 'statuses'; project: string; ids: readonly string[]; hold: boolean }
   /** Tasks having `id` among their dependencies, optionally only those in `status`. */
   | { kind: 'dependents'; project: string; id: string; status: TaskStatus | null }
   /** The first available task in claim order, optionally carrying one of `labels`. */

@@ -115,7 +115,7 @@ export function* addTasks(ctx: RuleContext, input: ParsedAddTasks): Program<AddT
 
   // Dependencies outside the new tasks must exist (in the store); their status decides blocking.
   const outside = [...new Set(fresh.flatMap((t) => t.dependencies.filter((d) => !freshIds.has(d))))];
-  const statuses: Map<string, TaskStatus> = outside.length ? yield* ask({ kind: 'statuses', project, ids: outside }) : new Map();
+  const statuses: Map<string, TaskStatus> = outside.length ? yield* ask({ kind: 'statuses', project, ids: outside, hold: true }) : new Map();
   for (const task of fresh) {
     const missing = task.dependencies.filter((d) => !freshIds.has(d) && !statuses.has(d));
     if (missing.length) {

@@ -29,7 +29,7 @@ export function* resetTask(ctx: RuleContext, input: ParsedResetTask): Program<Ta
   const [task] = yield* ask({ kind: 'tasks', project, ids: [input.taskId] });
   if (!task) throw taskNotFound(input.taskId, project);
   if (!allows('reset', task.status)) throw invalid(task, 'reset');
-  const statuses = task.dependencies.length ? yield* ask({ kind: 'statuses', project, ids: task.dependencies }) : new Map();
+  const statuses = task.dependencies.length ? yield* ask({ kind: 'statuses', project, ids: task.dependencies, hold: true }) : new Map();
   const status = task.dependencies.every((d) => statuses.get(d) === 'done') ? 'available' : 'blocked';
   const reset = changes.updateTask(task, { status, attempts: 0, error: null, output: null, completedAt: null, ...BACK_TO_QUEUE });
   changes.event('task.reset', project, { taskId: task.id }, { from: task.status, to: status });

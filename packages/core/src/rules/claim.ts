@@ -39,7 +39,7 @@ function* notClaimable(task: Task): Ask<never> {
   const details: Record<string, unknown> = { taskId: task.id, status: task.status };
   let why: string;
   if (task.status === 'blocked') {
-    const statuses = yield* ask({ kind: 'statuses', project: task.project, ids: task.dependencies });
+    const statuses = yield* ask({ kind: 'statuses', project: task.project, ids: task.dependencies, hold: false });
     const waiting = task.dependencies.filter((d) => statuses.get(d) !== 'done');
     details.blockedBy = waiting;
     why = `it is blocked by ${waiting.slice(0, 10).join(', ')}${waiting.length > 10 ? ` and ${waiting.length - 10} more` : ''} (not done yet)`;
@@ -124,7 +124,11 @@ export function* claimNextTask(ctx: RuleContext, input: ParsedClaimNext): Progra
     return { result: null, change: changes.build() };
   }
   const ttl = input.leaseTtlMs ?? ctx.config.leaseTtlMs;
-  if (!slot) slot = yield* takeFreeSlot(ctx, changes, project, worker, ttl);
+  if (!slot) {
+    slot = (yield* takeFreeSlot(ctx, changes, project, worker, ttl)).slot;
+    // A concurrent call of this same worker took a slot and a task meanwhile: that claim stands.
+    if (slot.taskId !== null) return { result: yield* resume(ctx, changes, slot, worker), change: changes.build() };
+  }
   const claimed = applyClaim(changes, ctx, task, slot, worker, ttl);
   return { result: { task: claimed, slot: slot.slot, resumed: false }, change: changes.build() };
 }

@@ -78,7 +78,9 @@ export function* completeTask(ctx: RuleContext, input: ParsedCompleteTask): Prog
   const unblocked: string[] = [];
   if (blocked.length) {
     const deps = [...new Set(blocked.flatMap((d) => d.dependencies))].filter((id) => id !== task.id);
-    const statuses = deps.length ? yield* ask({ kind: 'statuses', project, ids: deps }) : new Map();
+    // No hold here: the dependents are locked already, so completers of one dependent take turns
+    // and the last one sees every other dependency done (holding them would deadlock fan-ins).
+    const statuses = deps.length ? yield* ask({ kind: 'statuses', project, ids: deps, hold: false }) : new Map();
     for (const dependent of blocked) {
       if (dependent.dependencies.every((d) => d === task.id || statuses.get(d) === 'done')) {
         changes.updateTask(dependent, { status: 'available' });

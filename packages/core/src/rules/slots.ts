@@ -19,8 +19,14 @@ export function* takeFreeSlot(
   project: string,
   worker: string | null,
   ttlMs: number,
-): Ask<Slot> {
+): Ask<{ slot: Slot; created: boolean }> {
   const held = new Set(yield* ask({ kind: 'heldSlotNumbers', project }));
+  if (worker !== null) {
+    // Takers of new slots queue (a store may serialise them here): a retried call of the same
+    // worker that got in first has a slot now, and this call uses that one, not a second.
+    const [mine] = yield* ask({ kind: 'workerSlots', project, worker });
+    if (mine) return { slot: mine, created: false };
+  }
   let number = 0;
   for (let n = 1; n <= ctx.config.slots; n++) {
     if (!held.has(n)) {
@@ -36,7 +42,7 @@ export function* takeFreeSlot(
   const slot: Slot = { project, slot: number, worker, taskId: null, leaseExpiresAt: ctx.now + ttlMs, claimedAt: ctx.now, lastSeenAt: ctx.now };
   changes.insertSlot(slot);
   changes.event('slot.claimed', project, { workerId: worker, slot: number }, { leaseExpiresAt: slot.leaseExpiresAt });
-  return slot;
+  return { slot, created: true };
 }
 
 /**
@@ -75,8 +81,8 @@ export function* claimSlot(ctx: RuleContext, input: ParsedClaimSlot): Program<Sl
       return { result: { slot: renewed, created: false }, change: changes.build() };
     }
   }
-  const slot = yield* takeFreeSlot(ctx, changes, project, worker, input.leaseTtlMs ?? ctx.config.leaseTtlMs);
-  return { result: { slot, created: true }, change: changes.build() };
+  const taken = yield* takeFreeSlot(ctx, changes, project, worker, input.leaseTtlMs ?? ctx.config.leaseTtlMs);
+  return { result: taken, change: changes.build() };
 }
 
 export interface ReleaseSlotResult {
@@ -132,8 +138,10 @@ export interface HeartbeatResult {
 export function* heartbeat(ctx: RuleContext, input: ParsedHeartbeat): Program<HeartbeatResult> {
   const project = input.project ?? 'default';
   const changes = new ChangeSet(ctx.now);
-  const slots = yield* ask({ kind: 'workerSlots', project, worker: input.workerId });
+  // Tasks before slots: every rule takes a task before its slot, so concurrent commands never
+  // wait on each other in opposite orders.
   const tasks = yield* ask({ kind: 'workerTasks', project, worker: input.workerId });
+  const slots = yield* ask({ kind: 'workerSlots', project, worker: input.workerId });
   const until = renewWorker(ctx, changes, slots, tasks);
   return {
     result: {

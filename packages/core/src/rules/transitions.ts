@@ -44,8 +44,10 @@ export function allows(action: Action, status: TaskStatus): boolean {
 const EVENT_TEXT_MAX = 1024;
 
 export function clip(text: string | null | undefined): string | null {
-  if (text == null) return null;
-  return text.length > EVENT_TEXT_MAX ? `${text.slice(0, EVENT_TEXT_MAX)}…` : text;
+  if (text == null || text.length <= EVENT_TEXT_MAX) return text ?? null;
+  // Cut on a code point, never inside a surrogate pair (that would be ill-formed text).
+  const end = /[\uD800-\uDBFF]/.test(text[EVENT_TEXT_MAX - 1] as string) ? EVENT_TEXT_MAX - 1 : EVENT_TEXT_MAX;
+  return `${text.slice(0, end)}…`;
 }
 
 export function taskNotFound(taskId: string, project: string): DomainError {

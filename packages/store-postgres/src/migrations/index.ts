@@ -5,11 +5,10 @@ import * as m001 from './001-initial.js';
 
 export const MIGRATIONS: ReadonlyArray<{ name: string; sql: string }> = [m001];
 
-/** One lock id for "migrating this schema" (any constant shared by every replica). */
-const MIGRATION_LOCK = 7_458_220_431;
-
 export async function migrate(client: PoolClient, schema: string): Promise<number> {
-  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+  // One lock per schema: replicas of one board take turns, other boards do not wait.
+  const lock = `task-coordinator migrate ${schema}`;
+  await client.query('SELECT pg_advisory_lock(hashtext($1))', [lock]);
   try {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     await client.query(`SET search_path TO ${quoteIdent(schema)}`);
@@ -33,7 +32,7 @@ export async function migrate(client: PoolClient, schema: string): Promise<numbe
     }
     return MIGRATIONS.length;
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lock]);
   }
 }
 
