@@ -21,6 +21,8 @@ Environment:
   TASK_COORDINATOR_TOKEN      the server's token, when it has one
   TASK_COORDINATOR_WORKER_ID  this agent's worker id (default: host-project-parentpid)
   TASK_COORDINATOR_PROJECT    the board's project (default "default")
+  TASK_COORDINATOR_PROGRESS_MS  how often a waiting claim_next_task reports progress
+                              (default 5000)
 `;
 
 const args = process.argv.slice(2);
