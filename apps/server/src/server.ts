@@ -136,7 +136,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     server.keepAliveTimeout = 30_000;
     const io = new SocketServer(server, {
       serveClient: false,
-      allowRequest: (req, callback) => callback(guard.check(req) ? 'forbidden' : null, guard.check(req) === null),
+      allowRequest: (req, callback) => {
+        const refused = guard.check(req);
+        callback(refused ? 'forbidden' : null, refused === null);
+      },
     });
     detach.push(attachLive(io, store, guard, log));
     servers.push(server);

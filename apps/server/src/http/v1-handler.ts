@@ -54,8 +54,11 @@ function isJson(req: IncomingMessage): boolean {
   return mime === 'application/json' || (mime.startsWith('application/') && mime.endsWith('+json'));
 }
 
-/** Reads a JSON body up to `limit` bytes; a body of another type is ignored, as Express does. */
-function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
+/**
+ * Reads a JSON body up to `limit` bytes. A body declared as another type is ignored, as Express
+ * does, unless `anyType` (MCP: the transport speaks JSON whatever the header says).
+ */
+export function readBody(req: IncomingMessage, limit: number, anyType = false): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) {
     req.resume();
@@ -77,7 +80,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
     });
     req.on('end', () => {
       if (failed) return;
-      if (size === 0 || !isJson(req)) return resolve(undefined);
+      if (size === 0 || (!anyType && !isJson(req))) return resolve(undefined);
       try {
         resolve(JSON.parse(Buffer.concat(chunks, size).toString('utf8')));
       } catch {

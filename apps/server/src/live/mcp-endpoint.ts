@@ -15,7 +15,7 @@ import { DomainError, ProjectSchema, WorkerIdSchema, type Store } from '@task-co
 import { registerTools, type ToolBackend } from '@task-coordinator/mcp-tools';
 import type { Logger } from '../http/errors.js';
 import type { RequestGuard } from '../http/security.js';
-import { send, sendDomainError } from '../http/v1-handler.js';
+import { readBody, send, sendDomainError } from '../http/v1-handler.js';
 import { claimNextWaiting } from './claim-waiting.js';
 import type { Wakeups } from './wakeups.js';
 
@@ -108,35 +108,13 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
   }, Math.max(1000, Math.floor(options.store.config.leaseTtlMs / 3)));
   heartbeats.unref();
 
-  const readJson = (req: IncomingMessage): Promise<unknown> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > options.bodyLimitBytes) {
-          reject(new DomainError('PAYLOAD_TOO_LARGE', `request body is over the ${options.bodyLimitBytes} byte limit`));
-          req.destroy();
-        } else chunks.push(chunk);
-      });
-      req.on('end', () => {
-        if (size === 0) return resolve(undefined);
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch {
-          reject(new DomainError('VALIDATION_FAILED', 'request body is not valid JSON'));
-        }
-      });
-      req.on('error', reject);
-    });
-
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const refused = options.guard.check(req);
     if (refused) return sendDomainError(res, refused);
     if (!options.guard.authorized(req)) {
       return sendDomainError(res, new DomainError('UNAUTHORIZED', 'missing or wrong token: send "Authorization: Bearer <token>"'));
     }
-    const body = req.method === 'POST' ? await readJson(req) : undefined;
+    const body = req.method === 'POST' ? await readBody(req, options.bodyLimitBytes, true) : undefined;
     const id = header(req, 'mcp-session-id');
     const existing = id === undefined ? undefined : sessions.get(id);
     if (existing) {
