@@ -15,6 +15,7 @@ import type { ServerConfig } from './config.js';
 import type { Logger } from './http/errors.js';
 import { createGuard, isLoopbackAddress } from './http/security.js';
 import { attachLive } from './live/socket.js';
+import { ThroughputSampler } from './live/throughput.js';
 import { Wakeups } from './live/wakeups.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -107,6 +108,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   }
 
   const wakeups = new Wakeups(store);
+  const throughput = new ThroughputSampler(store);
   const guard = createGuard({ loopback, token: config.token });
   const startedAt = Date.now();
   const appOptions = {
@@ -123,7 +125,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const servers: HttpServer[] = [];
   const sockets: SocketServer[] = [];
   const detach: Array<() => void> = [];
-  const v1 = createV1Handler({ store, wakeups, guard, log, bodyLimitBytes: config.bodyLimitBytes });
+  const v1 = createV1Handler({ store, wakeups, throughput, guard, log, bodyLimitBytes: config.bodyLimitBytes });
   const mcp = createMcpEndpoint({ store, wakeups, guard, log, version: VERSION, bodyLimitBytes: config.bodyLimitBytes, idleMs: config.mcpIdleMs });
   const serve = (dashboardDir: string | null) => {
     const app = createApp({ ...appOptions, dashboardDir });
@@ -172,6 +174,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       if (sweeper) clearInterval(sweeper);
       await sweeping;
       wakeups.close();
+      throughput.close();
       await mcp.close();
       for (const io of sockets) io.disconnectSockets(true);
       detach.forEach((fn) => fn());

@@ -134,6 +134,24 @@ export interface BoardStats {
   lastSeq: number;
 }
 
+/** One minute of a project's throughput (the dashboard's chart). */
+export interface ThroughputMinute {
+  /** Start of the minute. */
+  at: Instant;
+  completed: number;
+  failed: number;
+  added: number;
+  /** Available tasks as the minute ended; null where the server has no sample. */
+  queueDepth: number | null;
+}
+
+/** The last hour, a point per minute, oldest first; `since`: when the server began counting. */
+export interface Throughput {
+  project: string;
+  since: Instant;
+  minutes: ThroughputMinute[];
+}
+
 /** A task with the ids of the tasks that depend on it. */
 export interface TaskDetail extends Task {
   dependents: string[];

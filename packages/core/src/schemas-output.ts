@@ -2,7 +2,7 @@
 // Each is checked at compile time against the TypeScript type the store returns.
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
-import { EVENT_TYPES, TASK_STATUSES, type BoardStats, type SlotView, type Task, type TaskDetail, type TaskEvent } from './model.js';
+import { EVENT_TYPES, TASK_STATUSES, type BoardStats, type Throughput, type SlotView, type Task, type TaskDetail, type TaskEvent } from './model.js';
 import type { AddTasksResult } from './rules/add.js';
 import type { ClaimResult } from './rules/claim.js';
 import type { CompleteResult, TaskResult } from './rules/holder.js';
@@ -87,6 +87,22 @@ export const BoardStatsSchema = z
   })
   .meta({ id: 'BoardStats' });
 
+export const ThroughputSchema = z
+  .object({
+    project: z.string(),
+    since: instant.describe('When this server began counting (earlier minutes have no data)'),
+    minutes: z.array(
+      z.object({
+        at: instant.describe('Start of the minute'),
+        completed: z.number().int(),
+        failed: z.number().int(),
+        added: z.number().int(),
+        queueDepth: z.number().int().nullable().describe('Available tasks as the minute ended; null where not sampled'),
+      }),
+    ),
+  })
+  .meta({ id: 'Throughput' });
+
 export const TaskPageSchema = z.object({ tasks: z.array(TaskSchema), nextCursor: z.string().nullable() }).meta({ id: 'TaskPage' });
 export const TaskResultSchema = z.object({ task: TaskSchema });
 export const CompleteResultSchema = z.object({ task: TaskSchema, unblocked: z.array(z.string()) });
@@ -123,6 +139,7 @@ export type OutputSchemasMatch = [
   Assert<Same<z.output<typeof SlotViewSchema>, SlotView>>,
   Assert<Same<z.output<typeof TaskEventSchema>, TaskEvent>>,
   Assert<Same<z.output<typeof BoardStatsSchema>, BoardStats>>,
+  Assert<Same<z.output<typeof ThroughputSchema>, Throughput>>,
   Assert<Same<z.output<typeof TaskPageSchema>, TaskPage>>,
   Assert<Same<z.output<typeof ClaimResultSchema>, ClaimResult>>,
   Assert<Same<z.output<typeof CompleteResultSchema>, CompleteResult>>,

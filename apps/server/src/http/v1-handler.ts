@@ -9,6 +9,7 @@ import { DomainError, type Store } from '@task-coordinator/core';
 import { toDomainError, type Logger } from './errors.js';
 import type { RequestGuard } from './security.js';
 import { inputOf, Reply, ROUTES, type RouteSpec } from '../routes/v1.js';
+import type { ThroughputSampler } from '../live/throughput.js';
 import type { Wakeups } from '../live/wakeups.js';
 
 interface Compiled {
@@ -108,6 +109,7 @@ function parseQuery(search: string): Record<string, string | string[]> {
 export interface V1Options {
   store: Store;
   wakeups: Wakeups;
+  throughput: ThroughputSampler;
   guard: RequestGuard;
   log: Logger;
   bodyLimitBytes: number;
@@ -156,7 +158,7 @@ export function createV1Handler(options: V1Options): (req: IncomingMessage, res:
     const body = method === 'get' ? undefined : await readBody(req, options.bodyLimitBytes);
     if (method === 'get') req.resume();
     const input = inputOf(route.spec, { query: parseQuery(search), params, body });
-    const result = await route.spec.run({ store: options.store, wakeups: options.wakeups, res }, input);
+    const result = await route.spec.run({ store: options.store, wakeups: options.wakeups, throughput: options.throughput, res }, input);
     // A long-poll whose client left has nobody to answer.
     if (res.writableEnded || res.destroyed) return;
     if (result instanceof Reply) send(res, result.status, result.body);

@@ -38,9 +38,11 @@ import {
   TaskPageSchema,
   TaskResultSchema,
   TaskSchema,
+  ThroughputSchema,
   type Store,
 } from '@task-coordinator/core';
 import { claimNextWaiting, MAX_WAIT_SECONDS } from '../live/claim-waiting.js';
+import type { ThroughputSampler } from '../live/throughput.js';
 import type { Wakeups } from '../live/wakeups.js';
 
 /** claim-next over HTTP: core's input plus how long to wait for work. */
@@ -63,6 +65,7 @@ const ClaimNextResultSchema = z.union([ClaimResultSchema, z.object({ task: z.nul
 export interface RouteContext {
   store: Store;
   wakeups: Wakeups;
+  throughput: ThroughputSampler;
   /** The response being answered: a long-poll watches it to notice a client that went away. */
   res: ServerResponse;
 }
@@ -401,6 +404,17 @@ export const ROUTES: readonly RouteSpec[] = [
     request: StatsQuerySchema,
     response: BoardStatsSchema,
     run: ({ store }, input) => store.stats(input as never),
+  },
+  {
+    method: 'get',
+    path: '/stats/throughput',
+    operationId: 'throughput',
+    summary: 'The last hour a minute at a time: tasks completed, failed and added, and the queue depth',
+    tag: 'events',
+    from: 'query',
+    request: StatsQuerySchema,
+    response: ThroughputSchema,
+    run: ({ throughput }, input) => throughput.read(parseInput(StatsQuerySchema, input, 'query').project ?? 'default'),
   },
   {
     method: 'post',

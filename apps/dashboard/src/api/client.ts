@@ -1,0 +1,107 @@
+// The dashboard's API client: typed calls to /api/v1 with the session's token; errors rebuilt
+// from the server's {"error":{code,message,details}} body, exactly as every other client does.
+import {
+  ERROR_HTTP_STATUS,
+  type ErrorCode,
+  type AddTasksResult,
+  type BoardStats,
+  type CreateTaskInput,
+  type SlotView,
+  type Task,
+  type TaskDetail,
+  type TaskEvent,
+} from '@task-coordinator/core';
+import { getToken } from './token.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode | 'NETWORK',
+    message: string,
+    readonly status: number,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ThroughputPoint {
+  /** Start of the minute (epoch ms). */
+  at: number;
+  completed: number;
+  failed: number;
+  added: number;
+  /** Available tasks at the end of the minute (null when the server was not sampling then). */
+  queueDepth: number | null;
+}
+
+export interface Throughput {
+  project: string;
+  minutes: ThroughputPoint[];
+  since: number;
+}
+
+type Query = Record<string, string | number | readonly string[] | undefined>;
+
+function queryString(query: Query): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    params.set(key, Array.isArray(value) ? value.join(',') : String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+async function request<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const token = getToken();
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), ...(signal ? { signal } : {}) });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new ApiError('NETWORK', 'the server cannot be reached', 0);
+  }
+  const text = await res.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!res.ok) {
+    const error = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
+    const code = error?.code && error.code in ERROR_HTTP_STATUS ? (error.code as ErrorCode) : 'INTERNAL';
+    throw new ApiError(code, error?.message ?? `HTTP ${res.status}`, res.status, error?.details ?? {});
+  }
+  return parsed as T;
+}
+
+/** One project's view of the API. */
+export function api(project: string) {
+  const p = { project };
+  return {
+    stats: (signal?: AbortSignal) => request<BoardStats>('GET', `/api/v1/stats${queryString(p)}`, undefined, signal),
+    listTasks: (query: { cursor?: string; limit?: number; status?: readonly string[] }, signal?: AbortSignal) =>
+      request<{ tasks: Task[]; nextCursor: string | null }>('GET', `/api/v1/tasks${queryString({ ...p, ...query })}`, undefined, signal),
+    getTask: (id: string, signal?: AbortSignal) =>
+      request<{ task: TaskDetail }>('GET', `/api/v1/tasks/${encodeURIComponent(id)}${queryString(p)}`, undefined, signal),
+    history: (id: string, signal?: AbortSignal) =>
+      request<{ events: TaskEvent[] }>('GET', `/api/v1/tasks/${encodeURIComponent(id)}/history${queryString({ ...p, limit: 1000 })}`, undefined, signal),
+    addTask: (task: CreateTaskInput) => request<{ task: Task; created: boolean }>('POST', `/api/v1/tasks${queryString(p)}`, task),
+    addTasks: (tasks: CreateTaskInput[]) => request<AddTasksResult>('POST', `/api/v1/tasks${queryString(p)}`, { tasks }),
+    reset: (id: string) => request<{ task: Task }>('POST', `/api/v1/tasks/${encodeURIComponent(id)}/reset${queryString(p)}`, {}),
+    cancel: (id: string, reason: string) =>
+      request<{ task: Task }>('POST', `/api/v1/tasks/${encodeURIComponent(id)}/cancel${queryString(p)}`, { reason }),
+    /** Frees the holder's slot: the task goes back to the queue without an attempt counted. */
+    releaseSlot: (slot: number) => request<unknown>('POST', `/api/v1/slots/${slot}/release${queryString(p)}`, { force: true }),
+    slots: (signal?: AbortSignal) => request<{ slots: SlotView[] }>('GET', `/api/v1/slots${queryString(p)}`, undefined, signal),
+    throughput: (signal?: AbortSignal) => request<Throughput>('GET', `/api/v1/stats/throughput${queryString(p)}`, undefined, signal),
+    cleanAll: () => request<{ removed: number; slotsFreed: number }>('POST', `/api/v1/clean-all${queryString(p)}`, {}),
+  };
+}
+
+export type Api = ReturnType<typeof api>;

@@ -1,0 +1,212 @@
+// The live board: loads a project's tasks page by page, then follows Socket.IO from the seq it
+// loaded at, so no event between the load and the subscription is missed and none is applied
+// twice in effect. Reconnects resume from the last seq seen (socket.io-client re-reads `auth`);
+// a 'resync' (too far behind, or a restored database) reloads. Renders are batched per frame.
+import { io, type Socket } from 'socket.io-client';
+import type { BoardStats, SlotView, Task, TaskEvent } from '@task-coordinator/core';
+import { ApiError, api, type Api } from '../api/client.js';
+import { getToken } from '../api/token.js';
+import { applyEvent, emptyBoard, putTask, type BoardData } from './apply-event.js';
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'unauthorized';
+
+export interface BoardSnapshot {
+  /** Bumped on every visible change; derived views memoise on it. */
+  version: number;
+  board: BoardData;
+  slots: SlotView[];
+  stats: BoardStats | null;
+  connection: ConnectionState;
+  /** True until every page of tasks is in. */
+  loading: boolean;
+  lastSeq: number;
+  /** Why the last load failed, while offline. */
+  error: string | null;
+}
+
+type Listener = () => void;
+
+const PAGE = 1000;
+const SLOT_REFRESH_MS = 3000;
+
+export class BoardStore {
+  readonly api: Api;
+  private snapshot: BoardSnapshot;
+  private readonly listeners = new Set<Listener>();
+  private socket: Socket | null = null;
+  private frame: ReturnType<typeof setTimeout> | number | null = null;
+  private slotTimer: ReturnType<typeof setInterval> | null = null;
+  private slotsStale = false;
+  private loadController: AbortController | null = null;
+  private readonly taskListeners = new Map<string, Set<(event: TaskEvent) => void>>();
+  private closed = false;
+
+  constructor(readonly project: string) {
+    this.api = api(project);
+    this.snapshot = { version: 0, board: emptyBoard(), slots: [], stats: null, connection: 'connecting', loading: true, lastSeq: 0, error: null };
+  }
+
+  subscribe = (listener: Listener): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): BoardSnapshot => this.snapshot;
+
+  /** Calls `listener` for every event about one task (the task page refreshes from them). */
+  onTaskEvent(taskId: string, listener: (event: TaskEvent) => void): () => void {
+    let set = this.taskListeners.get(taskId);
+    if (!set) this.taskListeners.set(taskId, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  start(): void {
+    this.closed = false;
+    void this.load();
+    this.slotTimer = setInterval(() => void this.refreshSlots(), SLOT_REFRESH_MS);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.loadController?.abort();
+    this.socket?.disconnect();
+    this.socket = null;
+    if (this.slotTimer) clearInterval(this.slotTimer);
+  }
+
+  /** After the token changed: load again from scratch. */
+  reload(): void {
+    this.socket?.disconnect();
+    this.socket = null;
+    void this.load();
+  }
+
+  private update(patch: Partial<BoardSnapshot>, now = false): void {
+    this.snapshot = { ...this.snapshot, ...patch };
+    if (now) return this.emit();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.frame !== null) return;
+    const run = () => {
+      this.frame = null;
+      this.snapshot = { ...this.snapshot, version: this.snapshot.version + 1 };
+      this.emit();
+    };
+    // One render per frame however many events arrive; a hidden tab still converges (timeout).
+    this.frame = typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible' ? requestAnimationFrame(run) : setTimeout(run, 50);
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  private async load(): Promise<void> {
+    this.loadController?.abort();
+    const controller = (this.loadController = new AbortController());
+    const board = emptyBoard();
+    this.update({ board, loading: true, error: null, connection: this.snapshot.connection === 'live' ? 'reconnecting' : 'connecting' }, true);
+    try {
+      // The seq first: every event after it is replayed once subscribed, so nothing is missed.
+      const stats = await this.api.stats(controller.signal);
+      let cursor: string | undefined;
+      do {
+        const page = await this.api.listTasks({ limit: PAGE, ...(cursor ? { cursor } : {}) }, controller.signal);
+        for (const task of page.tasks) putTask(board, task);
+        cursor = page.nextCursor ?? undefined;
+        this.update({ board, stats });
+      } while (cursor && !controller.signal.aborted);
+      if (controller.signal.aborted) return;
+      this.update({ loading: false, lastSeq: stats.lastSeq, stats });
+      void this.refreshSlots();
+      this.connect();
+    } catch (error) {
+      if (controller.signal.aborted || this.closed) return;
+      if (error instanceof ApiError && error.code === 'UNAUTHORIZED') return this.update({ connection: 'unauthorized', loading: false }, true);
+      this.update({ connection: 'offline', error: error instanceof Error ? error.message : String(error) }, true);
+      // Retry the load while the server is away, with a little patience.
+      setTimeout(() => !this.closed && !controller.signal.aborted && void this.load(), 2000);
+    }
+  }
+
+  private connect(): void {
+    const socket = io({
+      // Re-read on every (re)connect: the server replays what happened after lastSeq.
+      auth: (cb) => cb({ token: getToken() ?? undefined, project: this.project, lastSeq: this.snapshot.lastSeq }),
+      transports: ['websocket'],
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 5000,
+    });
+    this.socket = socket;
+    socket.on('event', (event: TaskEvent) => this.receive(event));
+    socket.on('ready', () => {
+      this.update({ connection: 'live' }, true);
+      void this.refreshStats();
+    });
+    socket.on('resync', () => this.reload());
+    socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
+      if (error.data?.code === 'UNAUTHORIZED' || error.message === 'UNAUTHORIZED') {
+        socket.disconnect();
+        this.update({ connection: 'unauthorized' }, true);
+        return;
+      }
+      this.update({ connection: 'offline' }, true);
+    });
+    socket.on('disconnect', () => this.update({ connection: 'reconnecting' }, true));
+  }
+
+  private receive(event: TaskEvent): void {
+    // The server sends each seq once, in order; after a reconnect it resumes after lastSeq.
+    if (event.seq <= this.snapshot.lastSeq) return;
+    const board = this.snapshot.board;
+    applyEvent(board, event);
+    if (event.type.startsWith('slot.') || event.slot !== null) this.slotsStale = true;
+    this.update({ lastSeq: event.seq });
+    if (event.taskId) for (const listener of this.taskListeners.get(event.taskId) ?? []) listener(event);
+    if (this.slotsStale) void this.refreshSlots();
+  }
+
+  private slotsInFlight = false;
+
+  async refreshSlots(): Promise<void> {
+    if (this.slotsInFlight || this.closed || this.snapshot.connection === 'unauthorized') return;
+    this.slotsInFlight = true;
+    this.slotsStale = false;
+    try {
+      const { slots } = await this.api.slots();
+      // A heartbeat renews a holder's lease without an event: take the fresher lease from its slot.
+      const board = this.snapshot.board;
+      for (const slot of slots) {
+        const task = slot.taskId ? board.tasks.get(slot.taskId) : undefined;
+        if (task && slot.leaseExpiresAt !== null && (task.leaseExpiresAt ?? 0) < slot.leaseExpiresAt && task.slot === slot.slot) {
+          board.tasks.set(task.id, { ...task, leaseExpiresAt: slot.leaseExpiresAt });
+        }
+      }
+      this.update({ slots });
+    } catch {
+      // Shown by the connection state; the next tick tries again.
+    } finally {
+      this.slotsInFlight = false;
+      // Events that arrived during the request: one more round, after a breath.
+      if (this.slotsStale) setTimeout(() => void this.refreshSlots(), 200);
+    }
+  }
+
+  private async refreshStats(): Promise<void> {
+    try {
+      this.update({ stats: await this.api.stats() });
+    } catch {
+      // Counts stay as recounted from events.
+    }
+  }
+
+  /** Puts a task as just fetched (the task page, or an action's answer). */
+  put(task: Task): void {
+    putTask(this.snapshot.board, task);
+    this.update({});
+  }
+}
+
+export type { Task };

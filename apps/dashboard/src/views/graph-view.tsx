@@ -1,0 +1,109 @@
+// The dependency graph, live: the board (filtered) or one task's neighbourhood (?task=id).
+// Nodes are coloured by status; a click opens the task.
+import { useMemo } from 'react';
+import { Background, Controls, MarkerType, MiniMap, Position, ReactFlow, type Edge, type Node } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import type { TaskStatus } from '@task-coordinator/core';
+import { useBoard } from '../live/use-board.js';
+import { matches, readFilter } from '../ui/filters.js';
+import { Link, navigate, useLocation, withQuery } from '../ui/router.js';
+import { MAX_GRAPH_NODES, NODE_HEIGHT, NODE_WIDTH, boardPick, layout, neighbourhood, structureKey } from './graph-layout.js';
+
+export const STATUS_COLOURS: Record<TaskStatus, string> = {
+  blocked: '#8a8f98',
+  available: '#2f7de1',
+  claimed: '#c98a00',
+  working: '#d06c00',
+  done: '#2e9e5b',
+  failed: '#d13b3b',
+  cancelled: '#6b5fa8',
+};
+
+export function GraphView() {
+  const { board, version } = useBoard();
+  const location = useLocation();
+  const focus = location.query.get('task');
+  const filter = useMemo(() => readFilter(location.query), [location.query]);
+
+  // `version` changes with the board's contents (the map is updated in place).
+  const pick = useMemo(
+    () => (focus ? neighbourhood(board, focus) : boardPick(board, (t) => (!filter.statuses.length || filter.statuses.includes(t.status)) && matches(t, filter))),
+    [board, version, focus, filter],
+  );
+  const key = structureKey(board, pick.ids);
+  // Relaid out only when nodes or edges change; statuses recolour in place.
+  const shape = useMemo(() => layout(board, pick.ids), [key]);
+
+  const nodes: Node[] = useMemo(
+    () =>
+      pick.ids.map((id) => {
+        const task = board.tasks.get(id);
+        const status = task?.status ?? 'blocked';
+        return {
+          id,
+          position: shape.positions.get(id) ?? { x: 0, y: 0 },
+          data: { label: `${id}\n${status}${task?.worker && (status === 'claimed' || status === 'working') ? ` · ${task.worker}` : ''}` },
+          className: `graph-node status-${status}${id === focus ? ' focus' : ''}`,
+          style: { width: NODE_WIDTH, height: NODE_HEIGHT, borderColor: STATUS_COLOURS[status], background: `${STATUS_COLOURS[status]}22` },
+          ariaLabel: `${id}, ${status}`,
+          connectable: false,
+          draggable: false,
+          sourcePosition: Position.Right,
+          targetPosition: Position.Left,
+        };
+      }),
+    [board, version, pick, shape, focus],
+  );
+  const edges: Edge[] = useMemo(
+    () =>
+      shape.edges.map(({ from, to }) => ({
+        id: `${from}->${to}`,
+        source: from,
+        target: to,
+        markerEnd: { type: MarkerType.ArrowClosed },
+        animated: board.tasks.get(from)?.status !== 'done' && board.tasks.get(to)?.status === 'blocked',
+      })),
+    [board, version, shape],
+  );
+
+  return (
+    <section className="graph-view" aria-label="dependency graph">
+      <header className="graph-head">
+        <h2>{focus ? <>Neighbourhood of {focus}</> : 'Dependency graph'}</h2>
+        {focus && <Link href={withQuery('/graph', location.query)}>Whole board</Link>}
+        {pick.total > pick.ids.length && (
+          <p className="hint" role="status">
+            Showing {MAX_GRAPH_NODES} of {pick.total} tasks — filter the board or open a task&apos;s neighbourhood to see the rest.
+          </p>
+        )}
+        <ul className="legend" aria-label="status colours">
+          {Object.entries(STATUS_COLOURS).map(([status, colour]) => (
+            <li key={status}>
+              <span className="swatch" style={{ background: colour }} /> {status}
+            </li>
+          ))}
+        </ul>
+      </header>
+      {pick.ids.length === 0 ? (
+        <p className="muted">No tasks to draw.</p>
+      ) : (
+        <div className="graph-canvas">
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            fitView
+            fitViewOptions={{ maxZoom: 1.2 }}
+            minZoom={0.05}
+            nodesDraggable={false}
+            nodesConnectable={false}
+            onNodeClick={(_, node) => navigate(withQuery(`/tasks/${encodeURIComponent(node.id)}`, location.query))}
+          >
+            <Background />
+            <Controls />
+            <MiniMap pannable zoomable nodeColor={(n) => STATUS_COLOURS[(board.tasks.get(n.id)?.status ?? 'blocked') as TaskStatus]} />
+          </ReactFlow>
+        </div>
+      )}
+    </section>
+  );
+}
