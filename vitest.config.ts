@@ -5,7 +5,7 @@ export default defineConfig({
   resolve: { conditions: ['@task-coordinator/source'] },
   ssr: { resolve: { conditions: ['@task-coordinator/source'] } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'apps/*/test/**/*.test.tsx'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

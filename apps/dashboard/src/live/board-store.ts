@@ -154,7 +154,12 @@ export class BoardStore {
       }
       this.update({ connection: 'offline' }, true);
     });
-    socket.on('disconnect', () => this.update({ connection: 'reconnecting' }, true));
+    socket.on('disconnect', (reason) => {
+      this.update({ connection: 'reconnecting' }, true);
+      // A server shutting down disconnects its clients itself, and socket.io-client does not retry
+      // those on its own: come back when the server (or its replacement) is up again.
+      if (reason === 'io server disconnect') setTimeout(() => this.socket === socket && socket.connect(), 500);
+    });
   }
 
   private receive(event: TaskEvent): void {

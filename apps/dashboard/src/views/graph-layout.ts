@@ -16,25 +16,27 @@ export interface GraphPick {
   total: number;
 }
 
-/** A task with everything it depends on and everything depending on it, `depth` steps each way. */
+/** A task, what it depends on and what depends on it, `depth` steps up and down (no siblings). */
 export function neighbourhood(board: BoardData, id: string, depth = 3): GraphPick {
-  const seen = new Set<string>([id]);
-  let frontier = [id];
-  for (let step = 0; step < depth && frontier.length; step++) {
-    const next: string[] = [];
-    for (const current of frontier) {
-      const task = board.tasks.get(current);
-      for (const other of [...(task?.dependencies ?? []), ...(board.dependents.get(current) ?? [])]) {
-        if (!seen.has(other) && board.tasks.has(other)) {
-          seen.add(other);
-          next.push(other);
+  const seen = new Set<string>(board.tasks.has(id) ? [id] : []);
+  const walk = (next: (taskId: string) => Iterable<string>) => {
+    let frontier = [id];
+    for (let step = 0; step < depth && frontier.length; step++) {
+      const found: string[] = [];
+      for (const current of frontier) {
+        for (const other of next(current)) {
+          if (!seen.has(other) && board.tasks.has(other)) {
+            seen.add(other);
+            found.push(other);
+          }
         }
       }
+      frontier = found;
     }
-    frontier = next;
-  }
-  const ids = [...seen].slice(0, MAX_GRAPH_NODES);
-  return { ids, total: seen.size };
+  };
+  walk((taskId) => board.tasks.get(taskId)?.dependencies ?? []);
+  walk((taskId) => board.dependents.get(taskId) ?? []);
+  return { ids: [...seen].slice(0, MAX_GRAPH_NODES), total: seen.size };
 }
 
 /** The board's tasks that pass `keep`, tasks with edges first (the graph is about dependencies). */
