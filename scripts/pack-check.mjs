@@ -4,6 +4,7 @@
 // (an MCP client lists its tools over stdio against that server). Exits non-zero on any failure.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,7 +34,14 @@ try {
   step(`npx task-coordinator-server --version → ${version}`);
   step(`npx task-coordinator-mcp --version → ${run('npx', ['--no-install', 'task-coordinator-mcp', '--version'], project).trim()}`);
 
-  const server = spawn('npx', ['--no-install', 'task-coordinator-server', '--port', '0', '--dashboard-port', '0', '--db', join(work, 'board.db')], {
+  // --dashboard-port 0 means "off", so take a free port for it.
+  const dashboardPort = await new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+  const server = spawn('npx', ['--no-install', 'task-coordinator-server', '--port', '0', '--dashboard-port', String(dashboardPort), '--db', join(work, 'board.db')], {
     cwd: project,
     stdio: ['ignore', 'pipe', 'inherit'],
     detached: true,
@@ -55,6 +63,15 @@ try {
   const health = await (await fetch(`${apiUrl}/api/health`)).json();
   if (health.status !== 'ok') throw new Error(`health: ${JSON.stringify(health)}`);
   step(`server answers at ${apiUrl}: ${JSON.stringify(health)}`);
+
+  // The dashboard ships inside the server package: its page and its script load from the tarball.
+  const dashboard = `http://127.0.0.1:${dashboardPort}`;
+  const page = await (await fetch(`${dashboard}/`)).text();
+  const script = /<script type="module" crossorigin src="([^"]+)"/.exec(page)?.[1];
+  if (!page.includes('<div id="root">') || !script) throw new Error(`dashboard page: ${page.slice(0, 200)}`);
+  const asset = await fetch(`${dashboard}${script}`);
+  if (asset.status !== 200 || !/javascript/.test(asset.headers.get('content-type') ?? '')) throw new Error(`dashboard script ${script}: ${asset.status}`);
+  step(`dashboard served from the package at ${dashboard} (${script})`);
 
   // An MCP client from the installed SDK, driving the installed task-coordinator-mcp over stdio.
   writeFileSync(

@@ -1,16 +1,18 @@
 // The app shell: header (views, project, connection state), the current view, the token prompt.
-import { useEffect, useMemo, useState } from 'react';
+import { Suspense, lazy, useEffect, useMemo, useState } from 'react';
 import { getToken } from './api/token.js';
 import { BoardStore, type ConnectionState } from './live/board-store.js';
 import { BoardContext, useBoard, useBoardStore } from './live/use-board.js';
 import { Link, navigate, useLocation, withQuery } from './ui/router.js';
 import { AddTaskForm } from './views/add-task-form.js';
 import { BoardView } from './views/board-view.js';
-import { GraphView } from './views/graph-view.js';
 import { SlotsView } from './views/slots-view.js';
 import { TaskPage } from './views/task-page.js';
 import { ThroughputView } from './views/throughput-view.js';
 import { TokenPrompt } from './views/token-prompt.js';
+
+// The graph (React Flow and dagre) is half the code: loaded when first opened, not before the board.
+const GraphView = lazy(() => import('./views/graph-view.js').then((m) => ({ default: m.GraphView })));
 
 const CONNECTION_TEXT: Record<ConnectionState, string> = {
   connecting: 'Connecting…',
@@ -121,7 +123,11 @@ function Route() {
     case '/slots':
       return <SlotsView />;
     case '/graph':
-      return <GraphView />;
+      return (
+        <Suspense fallback={<p className="muted">Loading the graph…</p>}>
+          <GraphView />
+        </Suspense>
+      );
     case '/throughput':
       return <ThroughputView />;
     case '/add':
