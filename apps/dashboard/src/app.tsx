@@ -47,7 +47,8 @@ export function App() {
 
 function Shell() {
   const location = useLocation();
-  const { connection, stats, loading, board } = useBoard();
+  const { connection, stats, loading, board, slots } = useBoard();
+  const slotsHeld = slots.filter((s) => !s.free).length;
   const [triedToken, setTriedToken] = useState(false);
   return (
     <div className="app">
@@ -68,7 +69,7 @@ function Shell() {
         </span>
         {stats && (
           <span className="muted total">
-            {board.tasks.size.toLocaleString()} tasks{loading ? ' (loading…)' : ''} · {stats.slots.held}/{stats.slots.total} slots
+            {board.tasks.size.toLocaleString()} tasks{loading ? ' (loading…)' : ''} · {slotsHeld}/{slots.length || stats.slots.total} slots
           </span>
         )}
       </header>
