@@ -87,7 +87,14 @@ export function GraphView() {
       {pick.ids.length === 0 ? (
         <p className="muted">No tasks to draw.</p>
       ) : (
-        <div className="graph-canvas">
+        <div
+          className="graph-canvas"
+          // Keyboard: Tab reaches the nodes (React Flow makes them focusable); Enter opens the task.
+          onKeyDown={(event) => {
+            const id = (event.target as HTMLElement).closest?.('.react-flow__node')?.getAttribute('data-id');
+            if (event.key === 'Enter' && id) navigate(withQuery(`/tasks/${encodeURIComponent(id)}`, location.query));
+          }}
+        >
           <ReactFlow
             nodes={nodes}
             edges={edges}

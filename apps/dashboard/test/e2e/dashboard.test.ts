@@ -53,6 +53,13 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     // Same document all along: no reload happened.
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
     await screenshot(page, 'board');
+    // Follows the system's scheme: dark backgrounds and light text when the system is dark.
+    const colours = () => page.evaluate(() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]);
+    const light = await colours();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const dark = await colours();
+    expect(dark).not.toEqual(light);
+    await screenshot(page, 'board-dark');
     expect(problems).toEqual([]);
   });
 
@@ -156,6 +163,11 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     await server.http.post('/api/v1/claim-next', { workerId: 'agent-1' });
     await page.locator('.react-flow__node.status-claimed').waitFor();
     await screenshot(page, 'graph');
+    // Keyboard: focus a node and press Enter to open its task.
+    await page.locator('.react-flow__node[data-id="d"]').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/tasks\/d$/);
+    await page.goBack();
     // A task's neighbourhood has its own URL.
     await page.goto(`${server.dashboardUrl}/graph?task=b`);
     await page.locator('.react-flow__node.focus').waitFor();
