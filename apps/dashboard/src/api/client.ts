@@ -10,6 +10,7 @@ import {
   type Task,
   type TaskDetail,
   type TaskEvent,
+  type Throughput,
 } from '@task-coordinator/core';
 import { getToken } from './token.js';
 
@@ -23,22 +24,6 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
-}
-
-export interface ThroughputPoint {
-  /** Start of the minute (epoch ms). */
-  at: number;
-  completed: number;
-  failed: number;
-  added: number;
-  /** Available tasks at the end of the minute (null when the server was not sampling then). */
-  queueDepth: number | null;
-}
-
-export interface Throughput {
-  project: string;
-  minutes: ThroughputPoint[];
-  since: number;
 }
 
 type Query = Record<string, string | number | readonly string[] | undefined>;

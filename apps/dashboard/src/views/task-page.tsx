@@ -152,26 +152,8 @@ export function TaskPage({ id }: { id: string }) {
         </>
       )}
       <div className="relations">
-        <div>
-          <h3>Depends on ({task.dependencies.length})</h3>
-          <ul>
-            {task.dependencies.map((d) => (
-              <li key={d}>
-                <Link href={link(d)}>{d}</Link> <span className={`badge status-${statusOf(d)}`}>{statusOf(d)}</span>
-              </li>
-            ))}
-          </ul>
-        </div>
-        <div>
-          <h3>Dependents ({task.dependents.length})</h3>
-          <ul>
-            {task.dependents.map((d) => (
-              <li key={d}>
-                <Link href={link(d)}>{d}</Link> <span className={`badge status-${statusOf(d)}`}>{statusOf(d)}</span>
-              </li>
-            ))}
-          </ul>
-        </div>
+        <TaskLinks title="Depends on" ids={task.dependencies} statusOf={statusOf} link={link} />
+        <TaskLinks title="Dependents" ids={task.dependents} statusOf={statusOf} link={link} />
       </div>
       <h3>History</h3>
       <ol className="timeline" aria-label="history">
@@ -208,5 +190,22 @@ export function TaskPage({ id }: { id: string }) {
         />
       )}
     </section>
+  );
+}
+
+function TaskLinks({ title, ids, statusOf, link }: { title: string; ids: string[]; statusOf: (id: string) => string; link: (id: string) => string }) {
+  return (
+    <div>
+      <h3>
+        {title} ({ids.length})
+      </h3>
+      <ul>
+        {ids.map((id) => (
+          <li key={id}>
+            <Link href={link(id)}>{id}</Link> <span className={`badge status-${statusOf(id)}`}>{statusOf(id)}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
