@@ -167,7 +167,7 @@ export class BoardStore {
     if (event.seq <= this.snapshot.lastSeq) return;
     const board = this.snapshot.board;
     applyEvent(board, event);
-    if (event.type.startsWith('slot.') || event.slot !== null) this.slotsStale = true;
+    if (event.type.startsWith('slot.') || event.type === 'tasks.cleaned' || event.slot !== null) this.slotsStale = true;
     this.update({ lastSeq: event.seq });
     if (event.taskId) for (const listener of this.taskListeners.get(event.taskId) ?? []) listener(event);
     if (this.slotsStale) void this.refreshSlots();
