@@ -5,21 +5,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { snapshot } from '@task-coordinator/core/testing';
 import { ROUTES } from '../src/index.js';
-import { startTestServer } from './helpers.js';
+import { LEGACY_ROUTES, startTestServer } from './helpers.js';
 
 const V1_PATHS = ROUTES.map((r) => `/api/v1${r.path}`);
-const LEGACY_PATHS = [
-  '/api/claim-worker-slot',
-  '/api/release-worker-slot',
-  '/api/available-tasks',
-  '/api/claim-task',
-  '/api/update-task',
-  '/api/add-task',
-  '/api/all-tasks',
-  '/api/workers',
-  '/api/reset-failed-task',
-  '/api/clean-all-tasks',
-];
+const LEGACY_PATHS = LEGACY_ROUTES.map(([, p]) => p);
 
 const nasty = fc.constantFrom(
   '__proto__',
