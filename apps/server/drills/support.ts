@@ -13,6 +13,20 @@ export const MCP_CLI = join(here, '..', '..', 'mcp', 'src', 'cli.ts');
 /** Child processes run the TypeScript sources, as the tests do. */
 export const SOURCE_ARGS = ['--conditions=@task-coordinator/source', '--import', 'tsx'];
 
+/** The original server's endpoints, with their methods (DESIGN.md "The original endpoints stay"). */
+export const LEGACY_ROUTES = [
+  ['POST', '/api/claim-worker-slot'],
+  ['POST', '/api/release-worker-slot'],
+  ['GET', '/api/available-tasks'],
+  ['POST', '/api/claim-task'],
+  ['POST', '/api/update-task'],
+  ['POST', '/api/add-task'],
+  ['GET', '/api/all-tasks'],
+  ['GET', '/api/workers'],
+  ['POST', '/api/reset-failed-task'],
+  ['POST', '/api/clean-all-tasks'],
+] as const;
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns a truthy value; throws `what` after `timeoutMs`. */

@@ -89,16 +89,5 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 500
   }
 }
 
-/** The original server's endpoints, with their methods (DESIGN.md "The original endpoints stay"). */
-export const LEGACY_ROUTES = [
-  ['POST', '/api/claim-worker-slot'],
-  ['POST', '/api/release-worker-slot'],
-  ['GET', '/api/available-tasks'],
-  ['POST', '/api/claim-task'],
-  ['POST', '/api/update-task'],
-  ['POST', '/api/add-task'],
-  ['GET', '/api/all-tasks'],
-  ['GET', '/api/workers'],
-  ['POST', '/api/reset-failed-task'],
-  ['POST', '/api/clean-all-tasks'],
-] as const;
+
+export { LEGACY_ROUTES } from '../drills/support.js';
