@@ -237,6 +237,8 @@ export interface HostileOptions {
 export interface HostileReport {
   requests: number;
   byKind: Record<string, number>;
+  /** HTTP status → count (101: a Socket.IO connection; tool calls answer 200 over /mcp). */
+  byStatus: Record<string, number>;
   accepted: number;
   /** Accepted requests that changed the database: shows the dump sees changes at all. */
   changedByAcceptance: number;
@@ -259,7 +261,7 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
   const file = join(dir, 'hostile.db');
   // The longest lease: nothing may change the file on its own between two dumps.
   const args = ['--db', file, '--body-limit', '1mb', '--lease-ttl', '24h', '--slots', '5'];
-  const report: HostileReport = { requests: 0, byKind: {}, accepted: 0, changedByAcceptance: 0, rejected: 0, serverErrors: 0, uncoded: 0, changedByRejection: 0, crashes: 0, internalLogged: 0, samples: [], ms: 0 };
+  const report: HostileReport = { requests: 0, byKind: {}, byStatus: {}, accepted: 0, changedByAcceptance: 0, rejected: 0, serverErrors: 0, uncoded: 0, changedByRejection: 0, crashes: 0, internalLogged: 0, samples: [], ms: 0 };
   const violation = (what: string) => {
     if (report.samples.length < 20) report.samples.push(what.slice(0, 300));
   };
@@ -364,6 +366,7 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
           server = await spawnServer(args);
           mcp = null;
         }
+        report.byStatus[outcome.status] = (report.byStatus[outcome.status] ?? 0) + 1;
         if (outcome.status >= 500 || outcome.status === 0) {
           report.serverErrors++;
           violation(`5xx or no answer: ${outcome.what}`);

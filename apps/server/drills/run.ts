@@ -70,7 +70,7 @@ async function main(): Promise<boolean> {
     case 'hostile': {
       const r = await runHostileDrill({ requests: number(values.requests, 10_000), log });
       log(
-        `hostile drill: ${r.requests} requests (${JSON.stringify(r.byKind)}), ${r.serverErrors} 5xx, ${r.uncoded} rejections without a code, ` +
+        `hostile drill: ${r.requests} requests (${JSON.stringify(r.byKind)}; statuses ${JSON.stringify(r.byStatus)}), ${r.serverErrors} 5xx, ${r.uncoded} rejections without a code, ` +
           `${r.changedByRejection} rejections that changed the database, ${r.crashes} crashes, ${(r.ms / 1000).toFixed(1)} s`,
       );
       for (const line of r.samples) log(`  ${line}`);

@@ -15,6 +15,8 @@ describe('hostile input', () => {
     expect(report.requests).toBeGreaterThanOrEqual(1500);
     for (const kind of ['rest', 'socket', 'mcp-tool', 'mcp-raw']) expect(report.byKind[kind], kind).toBeGreaterThan(50);
     expect(report.rejected).toBeGreaterThan(report.requests / 2);
+    // Among them: bodies over the limit, wrong methods, unknown routes, invalid input, conflicts.
+    for (const status of ['400', '404', '405', '413']) expect(report.byStatus[status], status).toBeGreaterThan(0);
     // The dump does see changes: accepted requests made some.
     expect(report.changedByAcceptance).toBeGreaterThan(0);
   }, 300_000);
