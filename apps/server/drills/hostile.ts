@@ -174,11 +174,17 @@ const mcpRawCase = fc.record({
 const anyCase = fc.oneof({ weight: 6, arbitrary: restCase }, { weight: 1, arbitrary: socketCase }, { weight: 2, arbitrary: mcpToolCase }, { weight: 2, arbitrary: mcpRawCase });
 type Case = typeof anyCase extends fc.Arbitrary<infer T> ? T : never;
 
+const BODY_LIMIT = 1024 * 1024;
+
 // ---- sending --------------------------------------------------------------------------------
 
 interface Answer {
   status: number;
   text: string;
+  /** X-Error-Code: the code of a request the HTTP parser refused (no body then). */
+  headerCode?: string;
+  /** The server closed the connection while the client was still sending (a body over the limit). */
+  reset?: boolean;
 }
 
 function send(base: string, m: string, p: string, headers: Record<string, string>, payload: Buffer | undefined): Promise<Answer> {
@@ -192,12 +198,16 @@ function send(base: string, m: string, p: string, headers: Record<string, string
         return;
       }
       const chunks: Buffer[] = [];
+      const headerCode = res.headers['x-error-code'];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString(), ...(typeof headerCode === 'string' ? { headerCode } : {}) }));
       res.on('error', reject);
     });
-    // A body over the limit: the server answers 413 and may close before reading it all.
-    req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? resolve({ status: 413, text: '' }) : reject(error)));
+    // A body over the limit: the server answers 413 and may close before reading it all. Any
+    // other reset is a request left without an answer.
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      (error.code === 'ECONNRESET' || error.code === 'EPIPE') && (payload?.length ?? 0) > BODY_LIMIT ? resolve({ status: 413, text: '', reset: true }) : reject(error),
+    );
     req.setTimeout(60_000, () => req.destroy(new Error('no answer in 60 s')));
     req.end(payload);
   });
@@ -210,7 +220,14 @@ function codeOf(text: string): string | null {
     bodies.push(JSON.parse(text));
   } catch {
     // SSE: one JSON message per data line
-    for (const line of text.split('\n')) if (line.startsWith('data: ')) bodies.push(JSON.parse(line.slice(6)));
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('data: ')) continue;
+      try {
+        bodies.push(JSON.parse(line.slice(6)));
+      } catch {
+        // not JSON: carries no code
+      }
+    }
   }
   for (const parsed of bodies.flat()) {
     const p = parsed as { error?: { code?: unknown }; code?: unknown } | null;
@@ -260,7 +277,7 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
   const dir = mkdtempSync(join(tmpdir(), 'tc-hostile-'));
   const file = join(dir, 'hostile.db');
   // The longest lease: nothing may change the file on its own between two dumps.
-  const args = ['--db', file, '--body-limit', '1mb', '--lease-ttl', '24h', '--slots', '5'];
+  const args = ['--db', file, '--body-limit', String(BODY_LIMIT), '--lease-ttl', '24h', '--slots', '5'];
   const report: HostileReport = { requests: 0, byKind: {}, byStatus: {}, accepted: 0, changedByAcceptance: 0, rejected: 0, serverErrors: 0, uncoded: 0, changedByRejection: 0, crashes: 0, internalLogged: 0, samples: [], ms: 0 };
   const violation = (what: string) => {
     if (report.samples.length < 20) report.samples.push(what.slice(0, 300));
@@ -288,8 +305,9 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
         const p = c.query ? `${c.path}${c.path.includes('?') ? '&' : '?'}${c.query}` : c.path;
         const res = await send(server.url, c.method, p, c.contentType ? { 'content-type': c.contentType } : {}, payload);
         const rejected = res.status >= 400;
-        // HEAD answers carry no body; a 413 cut short carries none either.
-        const code = !rejected || c.method === 'HEAD' || res.text === '' ? 'n/a' : codeOf(res.text);
+        // A 413 cut short carries no answer; HEAD answers carry no body, but the code in X-Error-Code
+        // when the parser refused the request.
+        const code = !rejected || res.reset || (c.method === 'HEAD' && res.status !== 431) ? 'n/a' : (res.headerCode ?? codeOf(res.text));
         return { rejected, status: res.status, code, what: `${c.method} ${p.slice(0, 120)} → ${res.status} ${res.text.slice(0, 160)}` };
       }
       case 'mcp-raw': {
@@ -300,7 +318,7 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
         const res = await send(server.url, c.method, '/mcp', headers, c.method === 'GET' || c.method === 'DELETE' ? undefined : c.body);
         // A GET that opens the session's event stream stays open: the request was accepted.
         const rejected = res.status >= 400 || jsonRpcRejected(res.text);
-        const code = !rejected || res.text === '' ? 'n/a' : codeOf(res.text);
+        const code = !rejected || res.reset ? 'n/a' : (res.headerCode ?? codeOf(res.text));
         return { rejected, status: res.status, code, what: `${c.method} /mcp (${c.session}) → ${res.status} ${res.text.slice(0, 160)}` };
       }
       case 'mcp-tool': {
@@ -358,7 +376,8 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
         try {
           outcome = await run(c);
         } catch (error) {
-          outcome = { rejected: true, status: 0, code: null, what: `${c.kind}: ${(error as Error).message}` };
+          const where = c.kind === 'rest' ? `${c.method} ${c.path.slice(0, 80)} (${c.body.length} bytes)` : c.kind;
+          outcome = { rejected: true, status: 0, code: null, what: `${where}: ${(error as Error).message}` };
         }
         if (server.child.exitCode !== null || server.child.signalCode !== null) {
           report.crashes++;

@@ -1,6 +1,7 @@
 // startServer: the store, the API and dashboard ports, Socket.IO, the lease sweeper, and a graceful close.
 import { existsSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -150,6 +151,26 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       runAs(actorOf(req, guard), () => {
         if (!v1(req, res) && !mcp.handle(req, res)) app(req, res);
       });
+    });
+    // Requests Node's parser refuses (headers over 16 KiB, malformed HTTP) never reach a handler.
+    // Answer them with our code in an X-Error-Code header: no body, because the method is unknown
+    // here and the answer to a HEAD request must not have one.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      // Node's own rule (http server socketOnError): answer only when no response on this
+      // connection has started, else the peer would read our bytes as part of that response.
+      const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+      if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+        socket.destroy();
+        return;
+      }
+      const refused =
+        error.code === 'HPE_HEADER_OVERFLOW'
+          ? new DomainError('HEADERS_TOO_LARGE', 'request line or headers are over the 16 KiB limit')
+          : new DomainError('VALIDATION_FAILED', 'malformed HTTP request');
+      socket.end(
+        `HTTP/1.1 ${refused.httpStatus} ${STATUS_CODES[refused.httpStatus] ?? 'Bad Request'}\r\nX-Error-Code: ${refused.code}\r\n` +
+          'Content-Length: 0\r\nConnection: close\r\n\r\n',
+      );
     });
     // Long-polls last up to 60 s: keep the request timeout well above that.
     server.requestTimeout = 120_000;

@@ -127,6 +127,14 @@ describe('bounded input, quiet errors', () => {
     expect((await http.get('/api/v1/tasks')).body.tasks).toEqual([]);
   });
 
+  it('a request line over the parser limit gets 431 with its code (X-Error-Code: HEADERS_TOO_LARGE), not a bare status line', async () => {
+    const { http } = await startTestServer();
+    const res = await http.get(`/api/v1/tasks?text=${'x'.repeat(20_000)}`);
+    expect(res.status).toBe(431);
+    expect(res.headers.get('x-error-code')).toBe('HEADERS_TOO_LARGE');
+    expect((await http.get('/api/v1/tasks')).status).toBe(200);
+  });
+
   it('no answer carries a stack trace', async () => {
     const { http } = await startTestServer();
     for (const res of [
