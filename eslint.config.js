@@ -11,8 +11,8 @@ export default tseslint.config(
     },
   },
   {
-    // Tests read JSON answers of many shapes.
-    files: ['**/test/**/*.ts'],
+    // Tests and drills read JSON answers of many shapes.
+    files: ['**/test/**/*.ts', '**/drills/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

@@ -36,6 +36,8 @@ export interface HttpBackendOptions {
   /** The server, e.g. http://localhost:3335. */
   url: string;
   token?: string | null;
+  /** Sent as X-Worker-Id: the server's audit trail records which worker made each change. */
+  workerId?: string;
   /** Longest wait for an answer (a long-poll gets its wait on top). */
   timeoutMs?: number;
 }
@@ -69,6 +71,8 @@ export class HttpBackend implements ToolBackend {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    // Header values are bytes: a worker id outside printable ASCII is simply not announced.
+    if (this.options.workerId && /^[\x20-\x7e]+$/.test(this.options.workerId)) headers['x-worker-id'] = this.options.workerId;
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}`, { method, headers, signal, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });

@@ -20,7 +20,7 @@ export interface StdioOptions {
 const log = (message: string) => process.stderr.write(`[task-coordinator-mcp] ${message}\n`);
 
 export async function runStdio(options: StdioOptions): Promise<void> {
-  const backend = new HttpBackend({ url: options.url, token: options.token });
+  const backend = new HttpBackend({ url: options.url, token: options.token, workerId: options.workerId });
   const server = new McpServer({ name: 'task-coordinator', version: options.version }, { capabilities: { tools: {} } });
   registerTools(server, {
     backend,

@@ -44,10 +44,11 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const tokenEnv = config.token ? ' -e TASK_COORDINATOR_TOKEN=$TC_TOKEN' : '';
-  const tokenHeader = config.token ? ' --header "Authorization: Bearer $TC_TOKEN"' : '';
+  const tokens = (config.token === null ? 0 : 1) + config.tokens.length;
+  const tokenEnv = tokens > 0 ? ' -e TASK_COORDINATOR_TOKEN=$TC_TOKEN' : '';
+  const tokenHeader = tokens > 0 ? ' --header "Authorization: Bearer $TC_TOKEN"' : '';
   const lines = [
-    `Task Coordinator ${VERSION}: ${config.databaseUrl ? `PostgreSQL store ${redact(config.databaseUrl)}` : `SQLite store ${config.db}`} (${config.slots} slots, lease ${config.leaseTtlMs / 1000}s)${config.token ? ', token required' : ''}`,
+    `Task Coordinator ${VERSION}: ${config.databaseUrl ? `PostgreSQL store ${redact(config.databaseUrl)}` : `SQLite store ${config.db}`} (${config.slots} slots, lease ${config.leaseTtlMs / 1000}s)${tokens === 0 ? '' : tokens === 1 ? ', token required' : `, ${tokens} tokens accepted`}${config.rateLimit ? `, ${config.rateLimit.perSecond} requests/s per client` : ''}`,
     `  API        ${server.apiUrl}/api/v1   (OpenAPI: ${server.apiUrl}/api/openapi.json)`,
     server.dashboardUrl ? `  Dashboard  ${server.dashboardUrl}` : '  Dashboard  off',
     `  MCP        ${server.mcpUrl}   (Streamable HTTP)`,

@@ -18,7 +18,12 @@ export interface ServerConfig {
   leaseTtlMs: number;
   /** Lease for slots and claims taken through the original endpoints (their clients never heartbeat). */
   legacyLeaseTtlMs: number;
+  /** The unnamed token (`--token <secret>`, TC_TOKEN). */
   token: string | null;
+  /** Named tokens (`--token <name>:<secret>` repeated, TC_TOKENS): the audit trail records the name. */
+  tokens: NamedToken[];
+  /** Per-client token bucket (client = token name, else remote address); null: no limit. */
+  rateLimit: RateLimit | null;
   /** Allows a non-loopback bind without a token. */
   insecure: boolean;
   /** Largest accepted request body, in bytes. */
@@ -29,6 +34,18 @@ export interface ServerConfig {
   dashboardDir: string | null;
   /** An MCP session (/mcp) with no request for this long is dropped. */
   mcpIdleMs: number;
+}
+
+export interface NamedToken {
+  name: string;
+  secret: string;
+}
+
+export interface RateLimit {
+  /** Requests per second a client may make, sustained. */
+  perSecond: number;
+  /** Requests a client may make at once after being idle. */
+  burst: number;
 }
 
 export const DEFAULTS: ServerConfig = {
@@ -42,6 +59,8 @@ export const DEFAULTS: ServerConfig = {
   leaseTtlMs: 120_000,
   legacyLeaseTtlMs: 3_600_000,
   token: null,
+  tokens: [],
+  rateLimit: null,
   insecure: false,
   bodyLimitBytes: 4 * 1024 * 1024,
   sweepIntervalMs: 1_000,
@@ -95,6 +114,11 @@ Options (environment variable in brackets):
   --legacy-lease-ttl <dur> lease for original-endpoint clients, which never heartbeat
                            [TC_LEGACY_LEASE_TTL] (default 1h)
   --token <secret>         require "Authorization: Bearer <secret>" everywhere [TC_TOKEN]
+  --token <name>:<secret>  a named token; repeat for several clients, each change is
+                           recorded with the name [TC_TOKENS=name:secret,name:secret]
+  --rate-limit <n>         requests per second per client (token name, else address),
+                           answered 429 RATE_LIMITED beyond it; 0 = off [TC_RATE_LIMIT] (default off)
+  --rate-burst <n>         requests a client may send at once [TC_RATE_BURST] (default 2 x rate)
   --insecure               allow a non-loopback --host without a token
   --body-limit <size>      largest request body [TC_BODY_LIMIT] (default 4mb)
   -h, --help               show this help
@@ -107,7 +131,7 @@ export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'se
 
 /** Reads flags (which win) and environment variables; throws ConfigError with a one-line reason. */
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommand {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -123,7 +147,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
         slots: { type: 'string' },
         'lease-ttl': { type: 'string' },
         'legacy-lease-ttl': { type: 'string' },
-        token: { type: 'string' },
+        token: { type: 'string', multiple: true },
+        'rate-limit': { type: 'string' },
+        'rate-burst': { type: 'string' },
         insecure: { type: 'boolean' },
         'body-limit': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -138,6 +164,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
 
   const pick = (flag: string, variable: string): string | undefined => {
     const value = values[flag];
+    if (Array.isArray(value)) return value.at(-1);
     if (typeof value === 'string') return value;
     const fromEnv = env[variable];
     return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
@@ -172,9 +199,65 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
     if (ms < LIMITS.leaseTtlMinMs || ms > LIMITS.leaseTtlMaxMs) throw new ConfigError(`--${flag}: must be between 1s and 24h`);
     config[key] = ms;
   }
-  config.token = pick('token', 'TC_TOKEN') ?? null;
+  Object.assign(config, parseTokens((values.token as string[] | undefined) ?? [], env));
+  config.rateLimit = parseRateLimit(pick('rate-limit', 'TC_RATE_LIMIT'), pick('rate-burst', 'TC_RATE_BURST'));
   config.insecure = values.insecure === true;
   const bodyLimit = pick('body-limit', 'TC_BODY_LIMIT');
   if (bodyLimit !== undefined) config.bodyLimitBytes = parseByteSize(bodyLimit, '--body-limit');
   return { kind: 'serve', config };
+}
+
+const TOKEN_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * `--token <secret>` and TC_TOKEN give the one unnamed token; `--token <name>:<secret>` (repeated)
+ * and TC_TOKENS (`name:secret,name:secret`) give named ones. A secret that itself looks like
+ * `name:rest` must come through TC_TOKEN, which is always taken whole.
+ */
+function parseTokens(flags: string[], env: NodeJS.ProcessEnv): { token: string | null; tokens: NamedToken[] } {
+  let token: string | null = null;
+  const tokens: NamedToken[] = [];
+  const named = (text: string, where: string) => {
+    const colon = text.indexOf(':');
+    const name = text.slice(0, colon);
+    const secret = text.slice(colon + 1);
+    if (colon === -1 || !TOKEN_NAME.test(name) || secret === '') throw new ConfigError(`${where}: "${name}:…" must be <name>:<secret> (name: letters, digits, _ . -)`);
+    tokens.push({ name, secret });
+  };
+  for (const flag of flags) {
+    if (flag === '') throw new ConfigError('--token: empty');
+    const colon = flag.indexOf(':');
+    if (colon > 0 && TOKEN_NAME.test(flag.slice(0, colon))) named(flag, '--token');
+    else if (token !== null) throw new ConfigError('--token: only one unnamed token; name them (--token <name>:<secret>) to give several');
+    else token = flag;
+  }
+  if (flags.length === 0) {
+    if (env.TC_TOKEN) token = env.TC_TOKEN;
+    for (const entry of (env.TC_TOKENS ?? '').split(',')) if (entry.trim() !== '') named(entry.trim(), 'TC_TOKENS');
+  }
+  const names = new Set<string>();
+  const secrets = new Set<string>(token === null ? [] : [token]);
+  for (const { name, secret } of tokens) {
+    if (names.has(name)) throw new ConfigError(`token name "${name}" is given twice`);
+    if (secrets.has(secret)) throw new ConfigError(`token "${name}" has the same secret as another token`);
+    names.add(name);
+    secrets.add(secret);
+  }
+  return { token, tokens };
+}
+
+function parseRateLimit(rate: string | undefined, burst: string | undefined): RateLimit | null {
+  if (rate === undefined) {
+    if (burst !== undefined) throw new ConfigError('--rate-burst needs --rate-limit');
+    return null;
+  }
+  if (!/^\d+(\.\d+)?$/.test(rate.trim())) throw new ConfigError(`--rate-limit: "${rate}" is not a number of requests per second`);
+  const perSecond = Number(rate);
+  if (perSecond === 0) return null;
+  let size = Math.max(1, Math.ceil(perSecond * 2));
+  if (burst !== undefined) {
+    if (!/^\d+$/.test(burst.trim()) || Number(burst) < 1) throw new ConfigError(`--rate-burst: "${burst}" must be a whole number of requests, at least 1`);
+    size = Number(burst);
+  }
+  return { perSecond, burst: size };
 }

@@ -1,6 +1,7 @@
 // startServer: the store, the API and dashboard ports, Socket.IO, the lease sweeper, and a graceful close.
 import { existsSync } from 'node:fs';
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,9 @@ import { createMcpEndpoint } from './live/mcp-endpoint.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './http/errors.js';
 import { createGuard, isLoopbackAddress } from './http/security.js';
+import { actorOf, currentActor, runAs } from './http/actor.js';
+import { createRateLimiter } from './http/rate-limit.js';
+import { send } from './http/v1-handler.js';
 import { attachLive } from './live/socket.js';
 import { ThroughputSampler } from './live/throughput.js';
 import { Wakeups } from './live/wakeups.js';
@@ -78,6 +82,15 @@ function listen(server: HttpServer, port: number, host: string, what: string): P
   });
 }
 
+/** 429 in the format of the route asked for (original endpoints answer {success:false,…}). */
+function rateLimited(req: IncomingMessage, res: ServerResponse, waitSeconds: number): void {
+  req.resume();
+  const error = new DomainError('RATE_LIMITED', `too many requests from this client; retry in ${waitSeconds} s`, { retryAfterSeconds: waitSeconds });
+  const url = req.url ?? '/';
+  const legacy = url.startsWith('/api/') && !url.startsWith('/api/v1') && !url.startsWith('/api/openapi.json');
+  send(res, error.httpStatus, legacy ? { success: false, error: error.message, code: error.code } : error.toBody(), { 'retry-after': String(waitSeconds) });
+}
+
 function urlOf(host: string, port: number): string {
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return `http://${shown}:${port}`;
@@ -86,7 +99,7 @@ function urlOf(host: string, port: number): string {
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? defaultLog;
   const loopback = isLoopbackAddress(config.host);
-  if (!loopback && config.token === null && !config.insecure) {
+  if (!loopback && config.token === null && config.tokens.length === 0 && !config.insecure) {
     throw new StartupError(
       `refusing to listen on ${config.host} without a token: anyone on the network could change the board. Set --token (or TC_TOKEN), or pass --insecure`,
     );
@@ -96,6 +109,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     config: { slots: config.slots, leaseTtlMs: config.leaseTtlMs },
     ...(options.clock ? { clock: options.clock } : {}),
     onListenerError: (error: unknown) => log('event listener failed', error),
+    actor: currentActor,
   };
   try {
     store =
@@ -109,7 +123,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
 
   const wakeups = new Wakeups(store);
   const throughput = new ThroughputSampler(store);
-  const guard = createGuard({ loopback, token: config.token });
+  const guard = createGuard({ loopback, token: config.token, tokens: config.tokens });
+  const limiter = config.rateLimit === null ? null : createRateLimiter(config.rateLimit, guard);
+  /** The seconds a client must wait, or 0 when its request may go on. Health probes are never limited. */
+  const throttled = (req: IncomingMessage): number =>
+    limiter === null || req.url === '/api/health' ? 0 : limiter.take(limiter.keyOf(req));
   const startedAt = Date.now();
   const appOptions = {
     store,
@@ -130,7 +148,31 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const serve = (dashboardDir: string | null) => {
     const app = createApp({ ...appOptions, dashboardDir });
     const server = createServer((req, res) => {
-      if (!v1(req, res) && !mcp.handle(req, res)) app(req, res);
+      const wait = throttled(req);
+      if (wait > 0) return rateLimited(req, res, wait);
+      runAs(actorOf(req, guard), () => {
+        if (!v1(req, res) && !mcp.handle(req, res)) app(req, res);
+      });
+    });
+    // Requests Node's parser refuses (headers over 16 KiB, malformed HTTP) never reach a handler.
+    // Answer them with our code in an X-Error-Code header: no body, because the method is unknown
+    // here and the answer to a HEAD request must not have one.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      // Node's own rule (http server socketOnError): answer only when no response on this
+      // connection has started, else the peer would read our bytes as part of that response.
+      const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+      if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+        socket.destroy();
+        return;
+      }
+      const refused =
+        error.code === 'HPE_HEADER_OVERFLOW'
+          ? new DomainError('HEADERS_TOO_LARGE', 'request line or headers are over the 16 KiB limit')
+          : new DomainError('VALIDATION_FAILED', 'malformed HTTP request');
+      socket.end(
+        `HTTP/1.1 ${refused.httpStatus} ${STATUS_CODES[refused.httpStatus] ?? 'Bad Request'}\r\nX-Error-Code: ${refused.code}\r\n` +
+          'Content-Length: 0\r\nConnection: close\r\n\r\n',
+      );
     });
     // Long-polls last up to 60 s: keep the request timeout well above that.
     server.requestTimeout = 120_000;
@@ -139,6 +181,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const io = new SocketServer(server, {
       serveClient: false,
       allowRequest: (req, callback) => {
+        if (throttled(req) > 0) return callback('RATE_LIMITED', false);
         const refused = guard.check(req);
         callback(refused ? 'forbidden' : null, refused === null);
       },

@@ -88,3 +88,6 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 500
     await sleep(stepMs);
   }
 }
+
+
+export { LEGACY_ROUTES } from '../drills/support.js';

@@ -2,8 +2,10 @@
 import { request } from 'node:http';
 import { io as connect } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, startServer, StartupError } from '../src/index.js';
-import { client, startTestServer, tempDb } from './helpers.js';
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { DEFAULTS, parseConfig, ROUTES, startServer, StartupError } from '../src/index.js';
+import { client, LEGACY_ROUTES, startTestServer, tempDb } from './helpers.js';
 
 /** A raw request with full control of the Host header (fetch does not allow setting it). */
 function rawRequest(port: number, path: string, headers: Record<string, string>, method = 'GET', body?: string) {
@@ -35,25 +37,25 @@ function socketError(url: string, auth: Record<string, unknown>): Promise<{ mess
 describe('with a token', () => {
   const token = 's3cret-token';
 
-  it('every REST route and original endpoint answers 401 without the token or with a wrong one', async () => {
+  it('every REST route, original endpoint and /mcp answers 401 without the token or with a wrong one', async () => {
     const server = await startTestServer({ token });
-    for (const anonymous of [client(server.apiUrl), client(server.apiUrl, 'wrong-token')]) {
-      for (const [method, path] of [
-        ['GET', '/api/v1/tasks'],
-        ['POST', '/api/v1/tasks'],
-        ['POST', '/api/v1/claim-next'],
-        ['GET', '/api/v1/events'],
-        ['GET', '/api/openapi.json'],
-        ['POST', '/api/claim-worker-slot'],
-        ['GET', '/api/all-tasks'],
-        ['POST', '/api/clean-all-tasks'],
-        ['GET', '/api/v1/no-such-route'],
-      ] as const) {
-        const res = method === 'GET' ? await anonymous.get(path) : await anonymous.post(path, {});
+    const every = [
+      ...ROUTES.map((r) => [r.method.toUpperCase(), `/api/v1${r.path.replace(':id', 'x').replace(':slot', '1')}`] as const),
+      ...LEGACY_ROUTES,
+      ['GET', '/api/openapi.json'],
+      ['GET', '/api/v1/no-such-route'],
+      ['POST', '/mcp'],
+      ['GET', '/mcp'],
+      ['DELETE', '/mcp'],
+    ] as const;
+    expect(every.length).toBeGreaterThan(30);
+    for (const anonymous of [client(server.apiUrl), client(server.apiUrl, 'wrong-token'), client(server.apiUrl, `${token}x`)]) {
+      for (const [method, path] of every) {
+        const res = method === 'GET' ? await anonymous.get(path) : await anonymous.raw(path, { method, headers: { 'content-type': 'application/json' }, body: '{}' });
         expect(res.status, `${method} ${path}`).toBe(401);
         expect(res.headers.get('www-authenticate')).toContain('Bearer');
         const code = res.body.error?.code ?? res.body.code;
-        expect(code).toBe('UNAUTHORIZED');
+        expect(code, `${method} ${path}`).toBe('UNAUTHORIZED');
       }
     }
     expect((await server.http.get('/api/v1/tasks')).status).toBe(200);
@@ -125,6 +127,14 @@ describe('bounded input, quiet errors', () => {
     expect((await http.get('/api/v1/tasks')).body.tasks).toEqual([]);
   });
 
+  it('a request line over the parser limit gets 431 with its code (X-Error-Code: HEADERS_TOO_LARGE), not a bare status line', async () => {
+    const { http } = await startTestServer();
+    const res = await http.get(`/api/v1/tasks?text=${'x'.repeat(20_000)}`);
+    expect(res.status).toBe(431);
+    expect(res.headers.get('x-error-code')).toBe('HEADERS_TOO_LARGE');
+    expect((await http.get('/api/v1/tasks')).status).toBe(200);
+  });
+
   it('no answer carries a stack trace', async () => {
     const { http } = await startTestServer();
     for (const res of [
@@ -136,5 +146,120 @@ describe('bounded input, quiet errors', () => {
       expect(res.status).toBeLessThan(500);
       expect(JSON.stringify(res.body)).not.toMatch(/at .*\.(ts|js):\d+/);
     }
+  });
+});
+
+describe('named tokens and the audit trail', () => {
+  const tokens = [
+    { name: 'alice', secret: 'alice-secret' },
+    { name: 'ci-bot', secret: 'bot-secret' },
+  ];
+
+  it('each named token gets in; the unnamed one keeps working beside them; anything else is 401', async () => {
+    const server = await startTestServer({ token: 'plain', tokens });
+    for (const secret of ['plain', 'alice-secret', 'bot-secret']) expect((await client(server.apiUrl, secret).get('/api/v1/tasks')).status).toBe(200);
+    for (const secret of ['alice', 'alice:alice-secret', 'bot-secre', 'plainplain']) expect((await client(server.apiUrl, secret).get('/api/v1/tasks')).status).toBe(401);
+    expect(await socketError(server.apiUrl, { token: 'bot-secret' })).toEqual({ message: 'connected' });
+    expect(await socketError(server.apiUrl, { token: 'alice' })).toMatchObject({ message: 'UNAUTHORIZED' });
+  });
+
+  it('every change records the token name and the worker that made it (REST, original endpoints, /mcp); the sweeper records none', async () => {
+    const server = await startTestServer({ tokens, leaseTtlMs: 1000 });
+    const alice = client(server.apiUrl, 'alice-secret');
+    const bot = client(server.apiUrl, 'bot-secret');
+    await alice.post('/api/v1/tasks', { tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b' }, { id: 'c', description: 'c' }] });
+    await bot.post('/api/v1/claim-next', { workerId: 'bot-1' }, { headers: { 'x-worker-id': 'bot-1' } });
+    await alice.post('/api/claim-worker-slot');
+    // Over /mcp, with the SDK's client: the session's worker.
+    const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), { requestInit: { headers: { authorization: 'Bearer alice-secret', 'x-worker-id': 'alice-agent' } } });
+    const mcp = new McpClient({ name: 'audit-test', version: '1.0.0' });
+    await mcp.connect(transport);
+    const claimed = await mcp.callTool({ name: 'claim_next_task', arguments: {} });
+    expect(claimed.isError).toBeFalsy();
+    await transport.terminateSession();
+    await mcp.close();
+
+    const history = async (id: string) => (await alice.get(`/api/v1/tasks/${id}/history`)).body.events as Array<{ type: string; data: { actor?: unknown } }>;
+    expect((await history('a')).map((e) => [e.type, e.data.actor])).toEqual([
+      ['task.added', { token: 'alice' }],
+      ['task.claimed', { token: 'ci-bot', worker: 'bot-1' }],
+    ]);
+    const b = await history('b');
+    expect(b[1]).toMatchObject({ type: 'task.claimed', data: { actor: { token: 'alice', worker: 'alice-agent' } } });
+    // Closing the session gave its task back, recorded as the same worker.
+    expect(b[2]).toMatchObject({ type: 'task.released', data: { actor: { token: 'alice', worker: 'alice-agent' } } });
+    const events = (await alice.get('/api/v1/events?limit=100')).body.events as Array<{ type: string; slot: number | null; data: { actor?: unknown } }>;
+    expect(events.find((e) => e.type === 'slot.claimed' && e.slot === 2)?.data.actor).toEqual({ token: 'alice' });
+    // The bot's lease runs out: the sweeper's change has no actor.
+    await server.sweep();
+    const expired = await (async () => {
+      for (let i = 0; i < 100; i++) {
+        await server.sweep();
+        const found = (await history('a')).find((e) => e.type === 'task.expired');
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return null;
+    })();
+    expect(expired).not.toBeNull();
+    expect(expired!.data.actor).toBeUndefined();
+  });
+
+  it('flags and environment: --token name:secret repeated, TC_TOKENS, TC_TOKEN taken whole; duplicates refused', () => {
+    const serve = (argv: string[], env: Record<string, string> = {}) => {
+      const parsed = parseConfig(argv, env);
+      if (parsed.kind !== 'serve') throw new Error('not serve');
+      return parsed.config;
+    };
+    expect(serve(['--token', 'alice:s1', '--token', 'bob:s2', '--token', 'plain'])).toMatchObject({ token: 'plain', tokens: [{ name: 'alice', secret: 's1' }, { name: 'bob', secret: 's2' }] });
+    expect(serve([], { TC_TOKENS: 'alice:s1, bob:s2', TC_TOKEN: 'x:y' })).toMatchObject({ token: 'x:y', tokens: [{ name: 'alice' }, { name: 'bob' }] });
+    expect(serve(['--token', 'abc'])).toMatchObject({ token: 'abc', tokens: [] });
+    expect(() => serve(['--token', 'a:1', '--token', 'a:2'])).toThrow(/twice/);
+    expect(() => serve(['--token', 'a:1', '--token', 'b:1'])).toThrow(/same secret/);
+    expect(() => serve(['--token', 'one', '--token', 'two'])).toThrow(/only one unnamed/);
+    expect(serve(['--rate-limit', '20'])).toMatchObject({ rateLimit: { perSecond: 20, burst: 40 } });
+    expect(serve(['--rate-limit', '5', '--rate-burst', '8'])).toMatchObject({ rateLimit: { perSecond: 5, burst: 8 } });
+    expect(serve(['--rate-limit', '0']).rateLimit).toBeNull();
+    expect(() => serve(['--rate-limit', 'lots'])).toThrow(/requests per second/);
+  });
+
+  it('a non-loopback bind with only named tokens is allowed (they are tokens)', async () => {
+    const server = await startServer({ ...DEFAULTS, host: '0.0.0.0', port: 0, dashboardPort: null, db: tempDb(), tokens }, { log: () => undefined });
+    await server.close();
+  });
+});
+
+describe('rate limiting', () => {
+  it('an abusive client gets 429 RATE_LIMITED (with Retry-After) while another client goes on untouched', async () => {
+    const server = await startTestServer({ tokens: [{ name: 'abuser', secret: 'abuse' }, { name: 'polite', secret: 'nice' }], rateLimit: { perSecond: 1, burst: 5 } });
+    const abuser = client(server.apiUrl, 'abuse');
+    const polite = client(server.apiUrl, 'nice');
+    // 40 requests at once: the bucket holds 5 and refills one a second.
+    const flood = await Promise.all(Array.from({ length: 40 }, () => abuser.get('/api/v1/tasks')));
+    const limited = flood.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThanOrEqual(30);
+    expect(limited[0]!.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const legacy = await abuser.post('/api/add-task', { id: 'x', description: 'x' });
+    expect(legacy.status).toBe(429);
+    expect(legacy.body).toMatchObject({ success: false, code: 'RATE_LIMITED' });
+    // A Socket.IO handshake is an HTTP request too: limited by the token in its Authorization header.
+    const refused = await new Promise<string>((resolve) => {
+      const socket = connect(server.apiUrl, { extraHeaders: { authorization: 'Bearer abuse' }, transports: ['websocket'], reconnection: false, forceNew: true });
+      socket.on('connect_error', (error) => {
+        socket.disconnect();
+        resolve(error.message);
+      });
+      socket.on('connect', () => {
+        socket.disconnect();
+        resolve('connected');
+      });
+    });
+    expect(refused).not.toBe('connected');
+    // The other client is not slowed: its burst is its own.
+    for (let i = 0; i < 4; i++) expect((await polite.get('/api/v1/tasks')).status).toBe(200);
+    // Health probes are never limited.
+    expect((await abuser.get('/api/health')).status).toBe(200);
+    expect((await polite.get('/api/v1/tasks/x')).status).toBe(404);
   });
 });

@@ -1,7 +1,7 @@
 // The Store every database gets: validates input, runs the rule as a program on the backend, fans out events.
 import { resolveConfig, type CoordinatorConfig, type RuleContext } from './config.js';
 import { DomainError } from './errors.js';
-import { TASK_STATUSES, type BoardStats, type Instant, type SlotView, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from './model.js';
+import { TASK_STATUSES, type Actor, type BoardStats, type Instant, type SlotView, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from './model.js';
 import type { Program } from './engine/program.js';
 import {
   AddTasksInputSchema,
@@ -67,6 +67,21 @@ export interface CoordinatorOptions {
   newId?: () => string;
   /** Called when an event listener throws; listeners never break a command. */
   onListenerError?: (error: unknown, event: TaskEvent) => void;
+  /**
+   * Who is calling, read once when a command starts (the server answers from the request being
+   * served); recorded in `data.actor` of the command's events. Absent or null: nobody recorded.
+   */
+  actor?: () => Actor | null;
+}
+
+/** Runs `program` and stamps `actor` into the data of every event its change appends. */
+function* stamped<R>(program: Program<R>, actor: Actor): Program<R> {
+  const outcome = yield* program;
+  const recorded: Partial<Actor> = {};
+  if (actor.token !== null) recorded.token = actor.token;
+  if (actor.worker !== null) recorded.worker = actor.worker;
+  for (const event of outcome.change.events) event.data = { ...event.data, actor: recorded };
+  return outcome;
 }
 
 const DEFAULT_PAGE = 100;
@@ -83,6 +98,7 @@ export class Coordinator implements Store {
   private readonly newId: () => string;
   private readonly listeners = new Set<EventListener>();
   private readonly onListenerError: (error: unknown, event: TaskEvent) => void;
+  private readonly actor: () => Actor | null;
   private closed = false;
 
   constructor(
@@ -93,6 +109,7 @@ export class Coordinator implements Store {
     this.clock = options.clock ?? defaultClock;
     this.newId = options.newId ?? defaultIdGenerator();
     this.onListenerError = options.onListenerError ?? (() => undefined);
+    this.actor = options.actor ?? (() => null);
     this.backend.feed?.start((events) => this.emit(events));
   }
 
@@ -103,10 +120,12 @@ export class Coordinator implements Store {
   /** Runs a rule on the backend and, once committed, hands its events to the listeners. */
   private async run<P, R>(rule: (ctx: RuleContext, input: P) => Program<R>, input: P): Promise<R> {
     if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
-    const { result, events } = await this.backend.execute(
-      (now) => rule({ now, config: this.config, newId: this.newId }, input),
-      this.clock,
-    );
+    const actor = this.actor();
+    const recorded = actor !== null && (actor.token !== null || actor.worker !== null) ? actor : null;
+    const { result, events } = await this.backend.execute((now) => {
+      const program = rule({ now, config: this.config, newId: this.newId }, input);
+      return recorded === null ? program : stamped(program, recorded);
+    }, this.clock);
     if (events.length && !this.backend.feed) this.emit(events);
     return result;
   }

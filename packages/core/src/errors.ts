@@ -21,6 +21,8 @@ export const ERROR_HTTP_STATUS = {
   LEASE_LOST: 409,
   INVALID_TRANSITION: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** The request line or headers are over the HTTP parser's limit (16 KiB), e.g. a huge query string. */
+  HEADERS_TOO_LARGE: 431,
   UNKNOWN_DEPENDENCY: 422,
   DEPENDENCY_CYCLE: 422,
   RATE_LIMITED: 429,

@@ -120,6 +120,17 @@ export interface EventDraft {
   data: Record<string, unknown>;
 }
 
+/**
+ * Who made a change, as the server authenticated the caller: the name of the token it presented
+ * (when several named tokens are configured) and the worker it speaks for. A store stamps it into
+ * the `data.actor` of every event the change appends, so the events are the audit trail.
+ * Lease expiries and other changes the server makes on its own carry no actor.
+ */
+export interface Actor {
+  token: string | null;
+  worker: string | null;
+}
+
 /** A committed event. `seq` strictly increases across the whole store. */
 export interface TaskEvent extends EventDraft {
   seq: number;

@@ -1,4 +1,4 @@
-// Security defaults: Host and Origin checks against DNS rebinding and cross-site requests, Bearer tokens.
+// Security defaults: Host and Origin checks against DNS rebinding and cross-site requests, Bearer tokens (named or not).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { DomainError } from '@task-coordinator/core';
@@ -18,13 +18,24 @@ export function hostnameOf(authority: string): string {
   return colon === -1 ? trimmed : trimmed.slice(0, colon);
 }
 
+/** Who presented what: whether the token is good, and the name of the named token it matched. */
+export interface Identity {
+  authorized: boolean;
+  /** The named token presented; null for the unnamed token, no token configured, or a wrong one. */
+  tokenName: string | null;
+}
+
 export interface RequestGuard {
   /** Null when the request may go on; otherwise the rejection. */
   check(req: IncomingMessage): DomainError | null;
-  /** Whether the request carries the token (always true when no token is configured). */
+  /** Whether the request carries a valid token (always true when no token is configured). */
   authorized(req: IncomingMessage): boolean;
-  /** Compares a presented token with the configured one in constant time. */
+  /** The request's identity, worked out once per request. */
+  identify(req: IncomingMessage): Identity;
+  /** Compares a presented token with the configured ones in constant time. */
   tokenMatches(presented: unknown): boolean;
+  /** The identity a presented token (e.g. from a Socket.IO handshake) gives. */
+  identifyToken(presented: unknown): Identity;
 }
 
 /**
@@ -32,15 +43,28 @@ export interface RequestGuard {
  * domain), and a browser request from another origin is refused even without CORS, because a
  * "simple" cross-site POST is sent before any CORS check. With a token, every request must carry it.
  */
-export function createGuard(options: { loopback: boolean; token: string | null }): RequestGuard {
-  const expected = options.token === null ? null : createHash('sha256').update(options.token).digest();
+export function createGuard(options: { loopback: boolean; token: string | null; tokens?: ReadonlyArray<{ name: string; secret: string }> }): RequestGuard {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  const expected = [
+    ...(options.token === null ? [] : [{ name: null, hash: digest(options.token) }]),
+    ...(options.tokens ?? []).map(({ name, secret }) => ({ name, hash: digest(secret) })),
+  ];
+  const open: Identity = { authorized: true, tokenName: null };
+  const refused: Identity = { authorized: false, tokenName: null };
 
-  const tokenMatches = (presented: unknown): boolean => {
-    if (expected === null) return true;
-    if (typeof presented !== 'string' || presented.length === 0 || presented.length > 4096) return false;
-    // Hash first: equal lengths for timingSafeEqual, and no length leak.
-    return timingSafeEqual(createHash('sha256').update(presented).digest(), expected);
+  const identifyToken = (presented: unknown): Identity => {
+    if (expected.length === 0) return open;
+    if (typeof presented !== 'string' || presented.length === 0 || presented.length > 4096) return refused;
+    // Hash first: equal lengths for timingSafeEqual, and no length leak. Every configured token is
+    // compared, with no early exit, so the time taken does not say which one (if any) matched.
+    const hash = digest(presented);
+    let found: Identity = refused;
+    for (const candidate of expected) {
+      if (timingSafeEqual(hash, candidate.hash)) found = { authorized: true, tokenName: candidate.name };
+    }
+    return found;
   };
+  const tokenMatches = (presented: unknown): boolean => identifyToken(presented).authorized;
 
   const bearer = (req: IncomingMessage): string | null => {
     const header = req.headers.authorization;
@@ -49,9 +73,21 @@ export function createGuard(options: { loopback: boolean; token: string | null }
     return match ? (match[1] as string) : null;
   };
 
+  const known = new WeakMap<IncomingMessage, Identity>();
+  const identify = (req: IncomingMessage): Identity => {
+    let identity = known.get(req);
+    if (identity === undefined) {
+      identity = identifyToken(expected.length === 0 ? undefined : bearer(req));
+      known.set(req, identity);
+    }
+    return identity;
+  };
+
   return {
     tokenMatches,
-    authorized: (req) => expected === null || tokenMatches(bearer(req)),
+    identifyToken,
+    identify,
+    authorized: (req) => identify(req).authorized,
     check(req) {
       const host = req.headers.host;
       if (options.loopback) {

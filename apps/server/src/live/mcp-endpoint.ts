@@ -16,6 +16,7 @@ import { registerTools, type ToolBackend } from '@task-coordinator/mcp-tools';
 import type { Logger } from '../http/errors.js';
 import type { RequestGuard } from '../http/security.js';
 import { readBody, send, sendDomainError } from '../http/v1-handler.js';
+import { runAs } from '../http/actor.js';
 import { claimNextWaiting } from './claim-waiting.js';
 import type { Wakeups } from './wakeups.js';
 
@@ -119,7 +120,8 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
     const existing = id === undefined ? undefined : sessions.get(id);
     if (existing) {
       existing.lastSeen = Date.now();
-      await existing.transport.handleRequest(req, res, body);
+      // The tools run inside this call: their changes are recorded as the session's worker.
+      await runAs({ token: options.guard.identify(req).tokenName, worker: existing.workerId }, () => existing.transport.handleRequest(req, res, body));
       return;
     }
     if (id !== undefined) return jsonRpcError(res, 404, 'unknown or expired MCP session; start a new one');
@@ -154,7 +156,7 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
       sessions.delete(sessionId);
     };
     await session.server.connect(session.transport);
-    await session.transport.handleRequest(req, res, body);
+    await runAs({ token: options.guard.identify(req).tokenName, worker: session.workerId }, () => session.transport.handleRequest(req, res, body));
   };
 
   return {

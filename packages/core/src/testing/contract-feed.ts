@@ -1,8 +1,8 @@
 // Contract: events and reads (history, feed, subscriptions, listing with cursors), and races.
 import { describe, expect, it } from 'vitest';
-import type { TaskEvent } from '../model.js';
+import type { Actor, TaskEvent } from '../model.js';
 import { DomainError } from '../errors.js';
-import { rejects, type Harness } from './harness.js';
+import { rejects, TTL, type Harness } from './harness.js';
 
 export function feedContract(h: Harness): void {
   describe('events', () => {
@@ -30,6 +30,26 @@ export function feedContract(h: Harness): void {
       ]);
       for (let i = 1; i < all.length; i++) expect(all[i]!.seq).toBeGreaterThan(all[i - 1]!.seq);
       expect(all.at(-1)).toMatchObject({ type: 'task.claimed', taskId: 'b', workerId: 'w', slot: 1, project: 'default' });
+    });
+
+    it('every event of a change records its actor (token name, worker) in data.actor; changes without one record none', async () => {
+      let actor: Actor | null = { token: 'ci-bot', worker: null };
+      const { store, clock } = await h.open({}, { actor: () => actor });
+      await store.addTasks({ tasks: [{ id: 'a', description: 'a' }] });
+      actor = { token: 'alice', worker: 'agent-7' };
+      await store.claimNextTask({ workerId: 'agent-7' });
+      actor = null;
+      clock.advance(TTL + 1);
+      await store.expireLeases();
+      const events = await store.events({ limit: 100 });
+      expect(events.map((e) => [e.type, e.data.actor ?? null])).toEqual([
+        ['task.added', { token: 'ci-bot' }],
+        ['slot.claimed', { token: 'alice', worker: 'agent-7' }],
+        ['task.claimed', { token: 'alice', worker: 'agent-7' }],
+        ['task.expired', null],
+        ['slot.expired', null],
+      ]);
+      expect((await store.taskHistory({ taskId: 'a' }))[1]?.data.actor).toEqual({ token: 'alice', worker: 'agent-7' });
     });
 
     it('a listener that throws does not break the command or other listeners', async () => {

@@ -20,7 +20,8 @@ export interface Opened {
 
 export interface Harness {
   name: string;
-  open: (config?: Partial<CoordinatorConfig>) => Promise<Opened>;
+  /** `options`: extra coordinator options (e.g. an actor) on top of the fake clock and ids. */
+  open: (config?: Partial<CoordinatorConfig>, options?: Pick<CoordinatorOptions, 'actor'>) => Promise<Opened>;
 }
 
 export const TTL = 10_000;
@@ -32,9 +33,9 @@ export function makeHarness(options: StoreContractOptions): Harness {
   });
   return {
     name: options.name,
-    open: async (config = {}) => {
+    open: async (config = {}, extra = {}) => {
       const clock = fakeClock();
-      const store = await options.create({ clock: clock.now, newId: sequentialIds(), config: { slots: 5, leaseTtlMs: TTL, ...config } });
+      const store = await options.create({ ...extra, clock: clock.now, newId: sequentialIds(), config: { slots: 5, leaseTtlMs: TTL, ...config } });
       open.push(store);
       return { store, clock };
     },
