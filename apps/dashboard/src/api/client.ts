@@ -39,7 +39,8 @@ function queryString(query: Query): string {
 }
 
 async function request<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  // The audit trail names who made each change: here, a person using the dashboard.
+  const headers: Record<string, string> = { accept: 'application/json', 'x-worker-id': 'dashboard' };
   const token = getToken();
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';

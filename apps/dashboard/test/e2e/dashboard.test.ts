@@ -125,6 +125,9 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     await page.locator('.timeline li[data-event-type="task.reset"]').waitFor();
     const after = await server.http.get('/api/v1/tasks/flaky');
     expect(after.body.task).toMatchObject({ status: 'available', attempts: 0 });
+    // The audit trail says the reset came from the dashboard.
+    const history = await server.http.get('/api/v1/tasks/flaky/history');
+    expect(history.body.events.at(-1)).toMatchObject({ type: 'task.reset', data: { actor: { worker: 'dashboard' } } });
     expect(problems).toEqual([]);
   });
 
