@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const { config } = command;
   let server;
   try {
-    server = await startServer(config);
+    server = await startServer(config, { processMetrics: true });
   } catch (error) {
     if (error instanceof StartupError) fail(error.message, 1);
     throw error;

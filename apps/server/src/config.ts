@@ -19,6 +19,8 @@ export interface ServerConfig {
   /** Lease for slots and claims taken through the original endpoints (their clients never heartbeat). */
   legacyLeaseTtlMs: number;
   token: string | null;
+  /** A token that may read GET /metrics only (the API token may too). */
+  metricsToken: string | null;
   /** Allows a non-loopback bind without a token. */
   insecure: boolean;
   /** Largest accepted request body, in bytes. */
@@ -42,6 +44,7 @@ export const DEFAULTS: ServerConfig = {
   leaseTtlMs: 120_000,
   legacyLeaseTtlMs: 3_600_000,
   token: null,
+  metricsToken: null,
   insecure: false,
   bodyLimitBytes: 4 * 1024 * 1024,
   sweepIntervalMs: 1_000,
@@ -95,6 +98,7 @@ Options (environment variable in brackets):
   --legacy-lease-ttl <dur> lease for original-endpoint clients, which never heartbeat
                            [TC_LEGACY_LEASE_TTL] (default 1h)
   --token <secret>         require "Authorization: Bearer <secret>" everywhere [TC_TOKEN]
+  --metrics-token <secret> a token that may read GET /metrics only [TC_METRICS_TOKEN]
   --insecure               allow a non-loopback --host without a token
   --body-limit <size>      largest request body [TC_BODY_LIMIT] (default 4mb)
   -h, --help               show this help
@@ -124,6 +128,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
         'lease-ttl': { type: 'string' },
         'legacy-lease-ttl': { type: 'string' },
         token: { type: 'string' },
+        'metrics-token': { type: 'string' },
         insecure: { type: 'boolean' },
         'body-limit': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -173,6 +178,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
     config[key] = ms;
   }
   config.token = pick('token', 'TC_TOKEN') ?? null;
+  config.metricsToken = pick('metrics-token', 'TC_METRICS_TOKEN') ?? null;
   config.insecure = values.insecure === true;
   const bodyLimit = pick('body-limit', 'TC_BODY_LIMIT');
   if (bodyLimit !== undefined) config.bodyLimitBytes = parseByteSize(bodyLimit, '--body-limit');

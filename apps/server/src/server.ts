@@ -16,6 +16,7 @@ import type { Logger } from './http/errors.js';
 import { createGuard, isLoopbackAddress } from './http/security.js';
 import { attachLive } from './live/socket.js';
 import { Wakeups } from './live/wakeups.js';
+import { createMetricsHandler, Metrics } from './ops/metrics.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const VERSION = (createRequire(import.meta.url)(join(packageRoot, 'package.json')) as { version: string }).version;
@@ -29,11 +30,14 @@ export interface StartOptions {
   log?: Logger;
   /** Inject a clock (tests); the store uses it for leases. */
   clock?: () => Instant;
+  /** Export process metrics (CPU, memory, event loop) on /metrics (the CLI turns it on). */
+  processMetrics?: boolean;
 }
 
 export interface RunningServer {
   readonly config: ServerConfig;
   readonly store: Store;
+  readonly metrics: Metrics;
   readonly apiUrl: string;
   readonly dashboardUrl: string | null;
   /** The MCP Streamable HTTP endpoint. */
@@ -90,14 +94,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       `refusing to listen on ${config.host} without a token: anyone on the network could change the board. Set --token (or TC_TOKEN), or pass --insecure`,
     );
   }
-  let store: Store;
+  let opened: Store;
   const common = {
     config: { slots: config.slots, leaseTtlMs: config.leaseTtlMs },
     ...(options.clock ? { clock: options.clock } : {}),
     onListenerError: (error: unknown) => log('event listener failed', error),
   };
   try {
-    store =
+    opened =
       config.databaseUrl !== null
         ? await openPostgresStore({ connectionString: config.databaseUrl, schema: config.databaseSchema, ...common })
         : await openSqliteStore({ file: config.db, ...common });
@@ -106,8 +110,17 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     throw new StartupError(error instanceof DomainError ? error.message : `cannot open ${where}: ${(error as Error).message}`);
   }
 
-  const wakeups = new Wakeups(store);
+  const metrics: Metrics = new Metrics({ store: opened, waiting: (): number => wakeups.waiting, processMetrics: options.processMetrics ?? false });
+  const store: Store = metrics.instrument(opened);
+  const wakeups: Wakeups = new Wakeups(store);
   const guard = createGuard({ loopback, token: config.token });
+  const metricsHandler = createMetricsHandler({
+    metrics,
+    guard,
+    apiToken: config.token !== null,
+    metricsGuard: config.metricsToken === null ? null : createGuard({ loopback, token: config.metricsToken }),
+    log,
+  });
   const startedAt = Date.now();
   const appOptions = {
     store,
@@ -123,12 +136,17 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const servers: HttpServer[] = [];
   const sockets: SocketServer[] = [];
   const detach: Array<() => void> = [];
-  const v1 = createV1Handler({ store, wakeups, guard, log, bodyLimitBytes: config.bodyLimitBytes });
+  const v1 = createV1Handler({ store, wakeups, guard, log, metrics, bodyLimitBytes: config.bodyLimitBytes });
   const mcp = createMcpEndpoint({ store, wakeups, guard, log, version: VERSION, bodyLimitBytes: config.bodyLimitBytes, idleMs: config.mcpIdleMs });
   const serve = (dashboardDir: string | null) => {
     const app = createApp({ ...appOptions, dashboardDir });
     const server = createServer((req, res) => {
-      if (!v1(req, res) && !mcp.handle(req, res)) app(req, res);
+      if (v1(req, res) || metricsHandler(req, res)) return;
+      // /api/v1 times itself per operation; the rest is grouped coarsely (original endpoints, /mcp, files).
+      const started = process.hrtime.bigint();
+      const route = req.url?.startsWith('/mcp') ? 'mcp' : req.url?.startsWith('/api/') ? 'api' : 'other';
+      res.once('finish', () => metrics.observeRequest(route, req.method ?? 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+      if (!mcp.handle(req, res)) app(req, res);
     });
     // Long-polls last up to 60 s: keep the request timeout well above that.
     server.requestTimeout = 120_000;
@@ -193,6 +211,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         ),
       );
       for (const io of sockets) io.engine?.close();
+      metrics.close();
       await store.close();
     })());
 
@@ -209,6 +228,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     return {
       config,
       store,
+      metrics,
       port,
       dashboardPort,
       apiUrl: urlOf(config.host, port),

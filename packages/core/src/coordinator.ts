@@ -1,7 +1,7 @@
 // The Store every database gets: validates input, runs the rule as a program on the backend, fans out events.
 import { resolveConfig, type CoordinatorConfig, type RuleContext } from './config.js';
 import { DomainError } from './errors.js';
-import { TASK_STATUSES, type BoardStats, type Instant, type SlotView, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from './model.js';
+import { TASK_STATUSES, type BoardStats, type Instant, type ProjectOverview, type SlotView, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from './model.js';
 import type { Program } from './engine/program.js';
 import {
   AddTasksInputSchema,
@@ -247,6 +247,14 @@ export class Coordinator implements Store {
       slots: { total: Math.max(this.config.slots, ...slots.map((s) => s.slot)), held: slots.length, busy: slots.filter((s) => s.taskId !== null).length },
       lastSeq,
     };
+  }
+
+  async overview(): Promise<ProjectOverview[]> {
+    return (await this.backend.overview()).map(({ project, counts, held, busy }) => ({
+      project,
+      tasks: Object.fromEntries(TASK_STATUSES.map((status) => [status, counts[status] ?? 0])) as Record<TaskStatus, number>,
+      slots: { held, busy },
+    }));
   }
 
   async taskHistory(query: HistoryQuery): Promise<TaskEvent[]> {

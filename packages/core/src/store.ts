@@ -1,6 +1,6 @@
 // The store contract (what the server calls) and the backend seam (what each database implements).
 import type { CoordinatorConfig } from './config.js';
-import type { BoardStats, Instant, Slot, SlotView, Task, TaskDetail, TaskEvent, TaskStatus } from './model.js';
+import type { BoardStats, Instant, ProjectOverview, Slot, SlotView, Task, TaskDetail, TaskEvent, TaskStatus } from './model.js';
 import type { Program } from './engine/program.js';
 import type {
   AddTasksInput,
@@ -76,6 +76,8 @@ export interface Store {
   listSlots(input?: { project?: string }): Promise<SlotView[]>;
   taskHistory(query: HistoryQuery): Promise<TaskEvent[]>;
   stats(query?: StatsQuery): Promise<BoardStats>;
+  /** Every project that has tasks or held slots, by project name: what metrics export. */
+  overview(): Promise<ProjectOverview[]>;
   /** Committed events after `afterSeq`, in seq order. */
   events(query?: EventsQuery): Promise<TaskEvent[]>;
   /** Calls `listener` with every event this store commits, after it commits, in seq order. */
@@ -84,6 +86,14 @@ export interface Store {
   /** Resolves when the database answers; rejects with STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A project's counts as a backend reads them (statuses without tasks may be missing). */
+export interface BackendOverview {
+  project: string;
+  counts: Partial<Record<TaskStatus, number>>;
+  held: number;
+  busy: number;
 }
 
 /** A list query after validation, as backends receive it. */
@@ -115,6 +125,8 @@ export interface Backend {
   listTasks(query: ListQuery): Promise<{ tasks: Task[]; lastOrd: number | null }>;
   heldSlots(project: string): Promise<Slot[]>;
   countByStatus(project: string): Promise<Partial<Record<TaskStatus, number>>>;
+  /** Task counts by status and held/busy slots of every project that has either, sorted by project. */
+  overview(): Promise<BackendOverview[]>;
   /** The seq of the newest committed event; 0 when there is none. */
   lastSeq(): Promise<number>;
   history(project: string, taskId: string, limit: number): Promise<TaskEvent[]>;

@@ -3,7 +3,7 @@
 // connection before COMMIT). A connection lost *during* COMMIT leaves the outcome unknown: that is
 // reported (STORE_UNAVAILABLE), never retried, so no command is ever applied twice.
 import pg from 'pg';
-import { DomainError, runAsync, type Backend, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
+import { DomainError, runAsync, type Backend, type BackendOverview, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
 import { migrate, quoteIdent } from './migrations/index.js';
 import * as q from './queries.js';
 import { EventFeed } from './event-feed.js';
@@ -184,6 +184,10 @@ export class PgBackend implements Backend {
 
   countByStatus(project: string): Promise<Partial<Record<TaskStatus, number>>> {
     return this.read((db) => q.countByStatus(db, project));
+  }
+
+  overview(): Promise<BackendOverview[]> {
+    return this.read((db) => q.overview(db));
   }
 
   /** The settled end of the log (see event-feed.ts): every event up to it is visible. */

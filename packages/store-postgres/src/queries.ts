@@ -8,6 +8,8 @@ import type { PoolClient, QueryResultRow } from 'pg';
 import {
   eventFromRow,
   NO_DEADLINE_KEY,
+  overviewFromRows,
+  type BackendOverview,
   slotFromRow,
   taskFromRow,
   type Change,
@@ -294,6 +296,14 @@ export async function heldSlots(db: Db, project: string): Promise<Slot[]> {
 export async function countByStatus(db: Db, project: string): Promise<Partial<Record<TaskStatus, number>>> {
   const found = await rows<{ status: TaskStatus; n: number }>(db, 'SELECT status, count(*)::int AS n FROM tasks WHERE project = $1 GROUP BY status', [project]);
   return Object.fromEntries(found.map((r) => [r.status, r.n]));
+}
+
+export async function overview(db: Db): Promise<BackendOverview[]> {
+  const [counts, slots] = await Promise.all([
+    rows<{ project: string; status: TaskStatus; n: number }>(db, 'SELECT project, status, count(*)::int AS n FROM tasks GROUP BY project, status', []),
+    rows<{ project: string; held: number; busy: number }>(db, 'SELECT project, count(*)::int AS held, count(task_id)::int AS busy FROM slots GROUP BY project', []),
+  ]);
+  return overviewFromRows(counts, slots);
 }
 
 export async function lastSeq(db: Db): Promise<number> {

@@ -4,6 +4,8 @@ import {
   DomainError,
   eventFromRow,
   NO_DEADLINE_KEY,
+  overviewFromRows,
+  type BackendOverview,
   slotFromRow,
   taskFromRow,
   type EventRow as CoreEventRow,
@@ -161,6 +163,10 @@ export function prepareQueries(db: Database.Database) {
     ),
 
     countByStatus: db.prepare<[string], { status: TaskStatus; n: number }>(`SELECT status, COUNT(*) AS n FROM tasks WHERE project = ? GROUP BY status`),
+    overviewTasks: db.prepare<[], { project: string; status: TaskStatus; n: number }>(`SELECT project, status, COUNT(*) AS n FROM tasks GROUP BY project, status`),
+    overviewSlots: db.prepare<[], { project: string; held: number; busy: number }>(
+      `SELECT project, COUNT(*) AS held, SUM(task_id IS NOT NULL) AS busy FROM slots GROUP BY project`,
+    ),
     lastSeq: db.prepare<[], { seq: number | null }>(`SELECT MAX(seq) AS seq FROM events`),
     history: db.prepare<[string, string, number], EventRow>(
       `SELECT * FROM events WHERE project = ? AND task_id = ? ORDER BY seq LIMIT ?`,
@@ -273,6 +279,10 @@ export function prepareQueries(db: Database.Database) {
 
     countByStatus(project: string): Partial<Record<TaskStatus, number>> {
       return Object.fromEntries(s.countByStatus.all(project).map((r) => [r.status, r.n]));
+    },
+
+    overview(): BackendOverview[] {
+      return overviewFromRows(s.overviewTasks.all(), s.overviewSlots.all());
     },
 
     lastSeq(): number {

@@ -6,7 +6,7 @@
 // command writes nothing, see commitGroup), one COMMIT makes the whole group durable, and only then
 // are their promises resolved. Nothing is acknowledged before its fsync.
 import Database from 'better-sqlite3';
-import { DomainError, runSync, type Backend, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
+import { DomainError, runSync, type Backend, type BackendOverview, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
 import { migrate } from './migrations/index.js';
 import { prepareQueries, type Queries } from './queries.js';
 import { mapSqliteError } from './sqlite-errors.js';
@@ -188,6 +188,10 @@ export class SqliteBackend implements Backend {
 
   countByStatus(project: string): Promise<Partial<Record<TaskStatus, number>>> {
     return this.read(() => this.q.countByStatus(project));
+  }
+
+  overview(): Promise<BackendOverview[]> {
+    return this.read(() => this.q.overview());
   }
 
   lastSeq(): Promise<number> {

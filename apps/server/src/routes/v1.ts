@@ -42,6 +42,7 @@ import {
 } from '@task-coordinator/core';
 import { claimNextWaiting, MAX_WAIT_SECONDS } from '../live/claim-waiting.js';
 import type { Wakeups } from '../live/wakeups.js';
+import type { Metrics } from '../ops/metrics.js';
 
 /** claim-next over HTTP: core's input plus how long to wait for work. */
 export const ClaimNextRequestSchema = ClaimNextInputSchema.extend({
@@ -58,11 +59,28 @@ export const EventsRequestSchema = z.strictObject({
 const AddOneRequestSchema = CreateTaskInputSchema.extend({ project: ProjectSchema.optional() });
 const AddRequestSchema = z.union([AddOneRequestSchema, AddTasksInputSchema]);
 const AddOneResultSchema = z.object({ task: TaskSchema, created: z.boolean() });
+/** /stats: the board's counts plus this process's activity, for the dashboard's charts. */
+export const StatsResponseSchema = BoardStatsSchema.extend({
+  activity: z.object({
+    claims: z.number().int(),
+    completions: z.number().int(),
+    failures: z.number().int(),
+    retries: z.number().int(),
+    leaseExpiries: z.number().int(),
+    since: z.number().int().describe('When this server process started counting (epoch ms)'),
+  }),
+  server: z.object({
+    longPollsWaiting: z.number().int(),
+    storeErrors: z.number().int(),
+    retention: z.object({ passes: z.number().int(), events: z.number().int(), tasks: z.number().int() }),
+  }),
+});
 const ClaimNextResultSchema = z.union([ClaimResultSchema, z.object({ task: z.null(), slot: z.null(), resumed: z.literal(false) })]);
 
 export interface RouteContext {
   store: Store;
   wakeups: Wakeups;
+  metrics: Metrics;
   /** The response being answered: a long-poll watches it to notice a client that went away. */
   res: ServerResponse;
 }
@@ -395,12 +413,15 @@ export const ROUTES: readonly RouteSpec[] = [
     method: 'get',
     path: '/stats',
     operationId: 'stats',
-    summary: 'Tasks by status, slots in use, the last event seq',
+    summary: 'Tasks by status, slots in use, the last event seq; claims, completions, failures and lease expiries since the server started (the figures of /metrics)',
     tag: 'events',
     from: 'query',
     request: StatsQuerySchema,
-    response: BoardStatsSchema,
-    run: ({ store }, input) => store.stats(input as never),
+    response: StatsResponseSchema,
+    run: async ({ store, metrics }, input) => {
+      const stats = await store.stats(input as never);
+      return { ...stats, activity: metrics.activityOf(stats.project), server: metrics.serverFigures() };
+    },
   },
   {
     method: 'post',

@@ -2,7 +2,7 @@
 import { DomainError } from '../errors.js';
 import { isActive, type Instant, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '../model.js';
 import { runSync, type Change, type Load, type Program } from '../engine/program.js';
-import type { Backend, ListQuery } from '../store.js';
+import type { Backend, BackendOverview, ListQuery } from '../store.js';
 import { ReadyIndex, type Row } from './ready-index.js';
 
 interface ProjectState {
@@ -234,6 +234,18 @@ export class MemoryBackend implements Backend {
     const counts: Partial<Record<TaskStatus, number>> = {};
     for (const { task } of this.project(project).tasks.values()) counts[task.status] = (counts[task.status] ?? 0) + 1;
     return counts;
+  }
+
+  async overview(): Promise<BackendOverview[]> {
+    const out: BackendOverview[] = [];
+    for (const [project, state] of this.projects) {
+      if (state.tasks.size === 0 && state.slots.size === 0) continue;
+      const counts: Partial<Record<TaskStatus, number>> = {};
+      for (const { task } of state.tasks.values()) counts[task.status] = (counts[task.status] ?? 0) + 1;
+      const slots = [...state.slots.values()];
+      out.push({ project, counts, held: slots.length, busy: slots.filter((s) => s.taskId !== null).length });
+    }
+    return out.sort((a, b) => (a.project < b.project ? -1 : a.project > b.project ? 1 : 0));
   }
 
   async lastSeq(): Promise<number> {

@@ -119,6 +119,21 @@ export function feedContract(h: Harness): void {
       expect(stats.lastSeq).toBe((await store.events()).at(-1)?.seq);
     });
 
+    it('overview counts every project\'s tasks by status and its slots, in project order', async () => {
+      const { store } = await h.open({ slots: 3 });
+      expect(await store.overview()).toEqual([]);
+      await store.addTasks({ project: 'beta', tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }] });
+      await store.addTask({ id: 'x', description: 'x', project: 'alpha' });
+      await store.claimNextTask({ workerId: 'w', project: 'beta' });
+      await store.claimSlot({ workerId: 'idle', project: 'gamma' });
+      const zero = { blocked: 0, available: 0, claimed: 0, working: 0, done: 0, failed: 0, cancelled: 0 };
+      expect(await store.overview()).toEqual([
+        { project: 'alpha', tasks: { ...zero, available: 1 }, slots: { held: 0, busy: 0 } },
+        { project: 'beta', tasks: { ...zero, claimed: 1, blocked: 1 }, slots: { held: 1, busy: 1 } },
+        { project: 'gamma', tasks: zero, slots: { held: 1, busy: 0 } },
+      ]);
+    });
+
     it('projects are separate boards', async () => {
       const { store } = await h.open({ slots: 1 });
       await store.addTask({ id: 'same-id', description: 'in alpha', project: 'alpha' });
