@@ -264,7 +264,16 @@ export class Coordinator implements Store {
 
   async events(query: EventsQuery = {}): Promise<TaskEvent[]> {
     const q = parseInput(EventsQuerySchema, query, 'query');
-    return this.backend.events(q.project ?? null, q.afterSeq ?? 0, q.limit ?? DEFAULT_PAGE);
+    return this.backend.events({
+      project: q.project ?? null,
+      afterSeq: q.afterSeq ?? 0,
+      limit: q.limit ?? DEFAULT_PAGE,
+      taskId: q.taskId ?? null,
+      workerId: q.workerId ?? null,
+      types: q.type ?? null,
+      since: q.since ?? null,
+      until: q.until ?? null,
+    });
   }
 
   async ping(): Promise<void> {

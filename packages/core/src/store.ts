@@ -1,6 +1,6 @@
 // The store contract (what the server calls) and the backend seam (what each database implements).
 import type { CoordinatorConfig } from './config.js';
-import type { BoardStats, Instant, ProjectOverview, Slot, SlotView, Task, TaskDetail, TaskEvent, TaskStatus } from './model.js';
+import type { BoardStats, EventType, Instant, ProjectOverview, Slot, SlotView, Task, TaskDetail, TaskEvent, TaskStatus } from './model.js';
 import type { Program } from './engine/program.js';
 import type {
   AddTasksInput,
@@ -78,7 +78,7 @@ export interface Store {
   stats(query?: StatsQuery): Promise<BoardStats>;
   /** Every project that has tasks or held slots, by project name: what metrics export. */
   overview(): Promise<ProjectOverview[]>;
-  /** Committed events after `afterSeq`, in seq order. */
+  /** Committed events after `afterSeq` matching every filter given, in seq order (the audit log). */
   events(query?: EventsQuery): Promise<TaskEvent[]>;
   /** Calls `listener` with every event this store commits, after it commits, in seq order. */
   subscribe(listener: EventListener): () => void;
@@ -94,6 +94,30 @@ export interface BackendOverview {
   counts: Partial<Record<TaskStatus, number>>;
   held: number;
   busy: number;
+}
+
+/** An events query after validation: null means "any". `since` is inclusive, `until` exclusive. */
+export interface EventFilter {
+  project: string | null;
+  afterSeq: number;
+  limit: number;
+  taskId: string | null;
+  workerId: string | null;
+  types: EventType[] | null;
+  since: Instant | null;
+  until: Instant | null;
+}
+
+/** Whether an event passes a filter (beyond afterSeq and limit): the memory store's test, and the SQL stores' spec. */
+export function eventMatches(event: TaskEvent, filter: EventFilter): boolean {
+  return (
+    (filter.project === null || event.project === filter.project) &&
+    (filter.taskId === null || event.taskId === filter.taskId) &&
+    (filter.workerId === null || event.workerId === filter.workerId) &&
+    (filter.types === null || filter.types.includes(event.type)) &&
+    (filter.since === null || event.at >= filter.since) &&
+    (filter.until === null || event.at < filter.until)
+  );
 }
 
 /** A list query after validation, as backends receive it. */
@@ -130,7 +154,7 @@ export interface Backend {
   /** The seq of the newest committed event; 0 when there is none. */
   lastSeq(): Promise<number>;
   history(project: string, taskId: string, limit: number): Promise<TaskEvent[]>;
-  events(project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]>;
+  events(filter: EventFilter): Promise<TaskEvent[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
   /**

@@ -3,7 +3,7 @@
 // connection before COMMIT). A connection lost *during* COMMIT leaves the outcome unknown: that is
 // reported (STORE_UNAVAILABLE), never retried, so no command is ever applied twice.
 import pg from 'pg';
-import { DomainError, runAsync, type Backend, type BackendOverview, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
+import { DomainError, runAsync, type Backend, type BackendOverview, type EventFilter, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
 import { migrate, quoteIdent } from './migrations/index.js';
 import * as q from './queries.js';
 import { EventFeed } from './event-feed.js';
@@ -200,10 +200,12 @@ export class PgBackend implements Backend {
   }
 
   /** Only settled events: a reader never sees seq 11 before seq 10 has committed. */
-  async events(project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]> {
+  async events(filter: EventFilter): Promise<TaskEvent[]> {
     const settled = this.eventFeed.settled;
-    if (afterSeq >= settled) return [];
-    return (await this.read((db) => q.events(db, project, afterSeq, limit))).filter((e) => e.seq <= settled);
+    if (filter.afterSeq >= settled) return [];
+    const plain = filter.taskId === null && filter.workerId === null && filter.types === null && filter.since === null && filter.until === null;
+    const found = await this.read((db) => (plain ? q.events(db, filter.project, filter.afterSeq, filter.limit) : q.filteredEvents(db, filter)));
+    return found.filter((e) => e.seq <= settled);
   }
 
   async ping(): Promise<void> {

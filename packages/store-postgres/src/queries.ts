@@ -10,6 +10,7 @@ import {
   NO_DEADLINE_KEY,
   overviewFromRows,
   type BackendOverview,
+  type EventFilter,
   slotFromRow,
   taskFromRow,
   type Change,
@@ -312,6 +313,24 @@ export async function lastSeq(db: Db): Promise<number> {
 
 export async function history(db: Db, project: string, taskId: string, limit: number): Promise<TaskEvent[]> {
   return (await rows<EventRow>(db, 'SELECT * FROM events WHERE project = $1 AND task_id = $2 ORDER BY seq LIMIT $3', [project, taskId, limit])).map(toEvent);
+}
+
+/** The audit query: every filter given, in seq order. */
+export async function filteredEvents(db: Db, filter: EventFilter): Promise<TaskEvent[]> {
+  const params: unknown[] = [filter.afterSeq];
+  const where = ['seq > $1'];
+  const add = (clause: (n: number) => string, value: unknown) => {
+    params.push(value);
+    where.push(clause(params.length));
+  };
+  if (filter.project !== null) add((n) => `project = $${n}`, filter.project);
+  if (filter.taskId !== null) add((n) => `task_id = $${n}`, filter.taskId);
+  if (filter.workerId !== null) add((n) => `worker_id = $${n}`, filter.workerId);
+  if (filter.types !== null) add((n) => `type = ANY($${n}::text[])`, filter.types);
+  if (filter.since !== null) add((n) => `at >= $${n}`, filter.since);
+  if (filter.until !== null) add((n) => `at < $${n}`, filter.until);
+  params.push(filter.limit);
+  return (await rows<EventRow>(db, `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${params.length}`, params)).map(toEvent);
 }
 
 export async function events(db: Db, project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]> {

@@ -6,6 +6,7 @@ import {
   NO_DEADLINE_KEY,
   overviewFromRows,
   type BackendOverview,
+  type EventFilter,
   slotFromRow,
   taskFromRow,
   type EventRow as CoreEventRow,
@@ -293,8 +294,32 @@ export function prepareQueries(db: Database.Database) {
       return s.history.all(project, taskId, limit).map(toEvent);
     },
 
-    events(project: string | null, afterSeq: number, limit: number): TaskEvent[] {
-      return (project === null ? s.eventsAfter.all(afterSeq, limit) : s.projectEventsAfter.all(project, afterSeq, limit)).map(toEvent);
+    events(filter: EventFilter): TaskEvent[] {
+      const { project, afterSeq, limit } = filter;
+      const plain = filter.taskId === null && filter.workerId === null && filter.types === null && filter.since === null && filter.until === null;
+      // The live feed's two shapes stay prepared statements: they run on every Socket.IO resume and long-poll.
+      if (plain) return (project === null ? s.eventsAfter.all(afterSeq, limit) : s.projectEventsAfter.all(project, afterSeq, limit)).map(toEvent);
+      const where = ['seq > @afterSeq'];
+      if (project !== null) where.push('project = @project');
+      if (filter.taskId !== null) where.push('task_id = @taskId');
+      if (filter.workerId !== null) where.push('worker_id = @workerId');
+      if (filter.types !== null) where.push('type IN (SELECT value FROM json_each(@types))');
+      if (filter.since !== null) where.push('at >= @since');
+      if (filter.until !== null) where.push('at < @until');
+      const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`;
+      let statement = listCache.get(sql);
+      if (!statement) listCache.set(sql, (statement = db.prepare(sql)));
+      const rows = statement.all({
+        afterSeq,
+        limit,
+        ...(project !== null ? { project } : {}),
+        ...(filter.taskId !== null ? { taskId: filter.taskId } : {}),
+        ...(filter.workerId !== null ? { workerId: filter.workerId } : {}),
+        ...(filter.types !== null ? { types: JSON.stringify(filter.types) } : {}),
+        ...(filter.since !== null ? { since: filter.since } : {}),
+        ...(filter.until !== null ? { until: filter.until } : {}),
+      }) as EventRow[];
+      return rows.map(toEvent);
     },
   };
 }

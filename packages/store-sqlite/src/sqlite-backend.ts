@@ -6,7 +6,7 @@
 // command writes nothing, see commitGroup), one COMMIT makes the whole group durable, and only then
 // are their promises resolved. Nothing is acknowledged before its fsync.
 import Database from 'better-sqlite3';
-import { DomainError, runSync, type Backend, type BackendOverview, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
+import { DomainError, runSync, type Backend, type BackendOverview, type EventFilter, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
 import { migrate } from './migrations/index.js';
 import { prepareQueries, type Queries } from './queries.js';
 import { mapSqliteError } from './sqlite-errors.js';
@@ -202,8 +202,8 @@ export class SqliteBackend implements Backend {
     return this.read(() => this.q.history(project, taskId, limit));
   }
 
-  events(project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]> {
-    return this.read(() => this.q.events(project, afterSeq, limit));
+  events(filter: EventFilter): Promise<TaskEvent[]> {
+    return this.read(() => this.q.events(filter));
   }
 
   ping(): Promise<void> {

@@ -17,6 +17,7 @@ import {
   CreateTaskInputSchema,
   DomainError,
   EditTaskInputSchema,
+  EventsQuerySchema,
   FailTaskInputSchema,
   GetTaskInputSchema,
   HeartbeatInputSchema,
@@ -43,17 +44,19 @@ import {
 import { claimNextWaiting, MAX_WAIT_SECONDS } from '../live/claim-waiting.js';
 import type { Wakeups } from '../live/wakeups.js';
 import type { Metrics } from '../ops/metrics.js';
+import { EXPORT_FORMATS, exportEvents } from '../ops/audit-export.js';
 
 /** claim-next over HTTP: core's input plus how long to wait for work. */
 export const ClaimNextRequestSchema = ClaimNextInputSchema.extend({
   wait: z.number().min(0).max(MAX_WAIT_SECONDS).optional().describe(`Seconds to wait for work when none is available (0-${MAX_WAIT_SECONDS})`),
 });
 
-export const EventsRequestSchema = z.strictObject({
-  project: ProjectSchema.optional(),
-  afterSeq: z.number().int().min(0).optional().describe('Only events with a larger seq'),
-  limit: z.number().int().min(1).max(1000).optional(),
-  wait: z.number().min(0).max(MAX_WAIT_SECONDS).optional().describe('Seconds to wait when no event follows afterSeq'),
+export const EventsRequestSchema = EventsQuerySchema.extend({
+  wait: z.number().min(0).max(MAX_WAIT_SECONDS).optional().describe('Seconds to wait when no matching event follows afterSeq'),
+});
+
+export const EventsExportRequestSchema = EventsQuerySchema.omit({ limit: true }).extend({
+  format: z.enum(EXPORT_FORMATS).optional().describe('csv (default), json or jsonl'),
 });
 
 const AddOneRequestSchema = CreateTaskInputSchema.extend({ project: ProjectSchema.optional() });
@@ -119,7 +122,7 @@ export interface RouteSpec {
   run: (ctx: RouteContext, input: Record<string, unknown>) => Promise<unknown>;
 }
 
-const NUMERIC = new Set(['limit', 'afterSeq', 'wait']);
+const NUMERIC = new Set(['limit', 'afterSeq', 'wait', 'since', 'until']);
 
 /** Query strings → typed values for the schemas: numbers where numbers go, lists split on commas. */
 function fromQuery(query: RawInput['query'], lists: readonly string[] = []): Record<string, unknown> {
@@ -382,14 +385,20 @@ export const ROUTES: readonly RouteSpec[] = [
     method: 'get',
     path: '/events',
     operationId: 'listEvents',
-    summary: 'Committed events after a seq, in order; wait up to 60 s for the next one',
+    summary:
+      'The audit log: committed events after a seq, in order, filtered by project, taskId, workerId, type (comma-separated), since and until (ISO-8601 or epoch ms); wait up to 60 s for the next one. Page on with afterSeq=nextCursor',
     tag: 'events',
     from: 'query',
+    lists: ['type'],
     request: EventsRequestSchema,
-    response: z.object({ events: z.array(TaskEventSchema), lastSeq: z.number().int() }),
+    response: z.object({
+      events: z.array(TaskEventSchema),
+      lastSeq: z.number().int(),
+      nextCursor: z.string().nullable().describe('Pass as afterSeq for the next page; null when this page was the last one'),
+    }),
     run: async ({ store, wakeups, res }, input) => {
-      const { wait, project, afterSeq = 0, limit } = parseInput(EventsRequestSchema, input, 'query');
-      const q = { afterSeq, ...(project ? { project } : {}), ...(limit ? { limit } : {}) };
+      const { wait, afterSeq = 0, limit = 100, ...filters } = parseInput(EventsRequestSchema, input, 'query');
+      const q = { ...filters, afterSeq, limit };
       let events = await store.events(q);
       if (!events.length && wait) {
         // Long-poll: arm, re-check, sleep until any event; repeat until one matches or time is up.
@@ -406,7 +415,24 @@ export const ROUTES: readonly RouteSpec[] = [
           }
         }
       }
-      return { events, lastSeq: events.at(-1)?.seq ?? afterSeq };
+      const lastSeq = events.at(-1)?.seq ?? afterSeq;
+      return { events, lastSeq, nextCursor: events.length === limit ? String(lastSeq) : null };
+    },
+  },
+  {
+    method: 'get',
+    path: '/events/export',
+    operationId: 'exportEvents',
+    summary: 'Download the audit log: every event matching the same filters as /events, as CSV, JSON or JSON Lines (streamed)',
+    tag: 'events',
+    from: 'query',
+    lists: ['type'],
+    request: EventsExportRequestSchema,
+    response: z.string().describe('text/csv, application/json (an array) or application/x-ndjson'),
+    run: async ({ store, res }, input) => {
+      const { format = 'csv', ...query } = parseInput(EventsExportRequestSchema, input, 'query');
+      await exportEvents(store, res, query, format);
+      return null;
     },
   },
   {

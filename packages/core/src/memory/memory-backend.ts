@@ -2,7 +2,7 @@
 import { DomainError } from '../errors.js';
 import { isActive, type Instant, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '../model.js';
 import { runSync, type Change, type Load, type Program } from '../engine/program.js';
-import type { Backend, BackendOverview, ListQuery } from '../store.js';
+import { eventMatches, type Backend, type BackendOverview, type EventFilter, type ListQuery } from '../store.js';
 import { ReadyIndex, type Row } from './ready-index.js';
 
 interface ProjectState {
@@ -29,12 +29,26 @@ function copy<T>(value: T): T {
 }
 const cloneEvent = (event: TaskEvent): TaskEvent => copy(event);
 
+/** Index of the first event with seq > afterSeq in a seq-ordered list (binary search). */
+function firstAfter(events: readonly TaskEvent[], afterSeq: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((events[mid] as TaskEvent).seq <= afterSeq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class MemoryBackend implements Backend {
   readonly kind = 'memory' as const;
   private readonly projects = new Map<string, ProjectState>();
   private readonly log: TaskEvent[] = [];
   private readonly historyIndex = new Map<string, TaskEvent[]>();
   private ord = 0;
+  /** The last seq given; the log may have been pruned from the front, so not its length. */
+  private seq = 0;
   private closed = false;
 
   private project(name: string): ProjectState {
@@ -187,7 +201,7 @@ export class MemoryBackend implements Backend {
     for (const slot of [...change.insertSlots, ...change.updateSlots]) this.project(slot.project).slots.set(slot.slot, cloneSlot(slot));
     const committed: TaskEvent[] = [];
     for (const draft of change.events) {
-      const event: TaskEvent = { seq: this.log.length + 1, ...copy(draft) };
+      const event: TaskEvent = { seq: ++this.seq, ...copy(draft) };
       this.log.push(event);
       if (event.taskId !== null) {
         const key = `${event.project}\u0000${event.taskId}`;
@@ -249,18 +263,19 @@ export class MemoryBackend implements Backend {
   }
 
   async lastSeq(): Promise<number> {
-    return this.log.length;
+    return this.seq;
   }
 
   async history(project: string, taskId: string, limit: number): Promise<TaskEvent[]> {
     return (this.historyIndex.get(`${project}\u0000${taskId}`) ?? []).slice(0, limit).map(cloneEvent);
   }
 
-  async events(project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]> {
+  async events(filter: EventFilter): Promise<TaskEvent[]> {
     const out: TaskEvent[] = [];
-    for (let i = afterSeq; i < this.log.length && out.length < limit; i++) {
-      const event = this.log[i] as TaskEvent;
-      if (project === null || event.project === project) out.push(cloneEvent(event));
+    const source = filter.taskId !== null && filter.project !== null ? (this.historyIndex.get(`${filter.project}\u0000${filter.taskId}`) ?? []) : this.log;
+    for (let i = firstAfter(source, filter.afterSeq); i < source.length && out.length < filter.limit; i++) {
+      const event = source[i] as TaskEvent;
+      if (eventMatches(event, filter)) out.push(cloneEvent(event));
     }
     return out;
   }
