@@ -31,6 +31,12 @@ export interface ServerConfig {
   dashboardDir: string | null;
   /** An MCP session (/mcp) with no request for this long is dropped. */
   mcpIdleMs: number;
+  /** Events older than this are pruned; null keeps every event. */
+  retainEventsMs: number | null;
+  /** Done and cancelled tasks unchanged for this long are pruned; null (default) keeps them. */
+  retainDoneMs: number | null;
+  /** How often retention runs. */
+  retentionIntervalMs: number;
 }
 
 export const DEFAULTS: ServerConfig = {
@@ -50,6 +56,9 @@ export const DEFAULTS: ServerConfig = {
   sweepIntervalMs: 1_000,
   dashboardDir: null,
   mcpIdleMs: 60 * 60_000,
+  retainEventsMs: 30 * 86_400_000,
+  retainDoneMs: null,
+  retentionIntervalMs: 60_000,
 };
 
 export class ConfigError extends Error {
@@ -100,11 +109,14 @@ Options (environment variable in brackets):
   --token <secret>         require "Authorization: Bearer <secret>" everywhere [TC_TOKEN]
   --metrics-token <secret> a token that may read GET /metrics only [TC_METRICS_TOKEN]
   --insecure               allow a non-loopback --host without a token
+  --retain-events <dur>    prune events older than this, or off [TC_RETAIN_EVENTS] (default 30d)
+  --retain-done <dur>      prune done/cancelled tasks unchanged for this long, or off
+                           [TC_RETAIN_DONE] (default off)
   --body-limit <size>      largest request body [TC_BODY_LIMIT] (default 4mb)
   -h, --help               show this help
   -v, --version            show the version
 
-Durations accept 90s, 2m, 1h or plain seconds.
+Durations accept 90s, 2m, 1h, 7d or plain seconds.
 `;
 
 export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; config: ServerConfig };
@@ -131,6 +143,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
         'metrics-token': { type: 'string' },
         insecure: { type: 'boolean' },
         'body-limit': { type: 'string' },
+        'retain-events': { type: 'string' },
+        'retain-done': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -180,6 +194,21 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
   config.token = pick('token', 'TC_TOKEN') ?? null;
   config.metricsToken = pick('metrics-token', 'TC_METRICS_TOKEN') ?? null;
   config.insecure = values.insecure === true;
+  for (const [flag, variable, key] of [
+    ['retain-events', 'TC_RETAIN_EVENTS', 'retainEventsMs'],
+    ['retain-done', 'TC_RETAIN_DONE', 'retainDoneMs'],
+  ] as const) {
+    const text = pick(flag, variable);
+    if (text === undefined) continue;
+    if (text.trim() === 'off' || text.trim() === '0') {
+      config[key] = null;
+      continue;
+    }
+    const ms = parseDuration(text, `--${flag}`);
+    // Shorter than a minute would prune events a reconnecting client is about to resume from.
+    if (ms < 60_000) throw new ConfigError(`--${flag}: must be at least 1m, or off`);
+    config[key] = ms;
+  }
   const bodyLimit = pick('body-limit', 'TC_BODY_LIMIT');
   if (bodyLimit !== undefined) config.bodyLimitBytes = parseByteSize(bodyLimit, '--body-limit');
   return { kind: 'serve', config };

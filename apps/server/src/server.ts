@@ -17,6 +17,7 @@ import { createGuard, isLoopbackAddress } from './http/security.js';
 import { attachLive } from './live/socket.js';
 import { Wakeups } from './live/wakeups.js';
 import { createMetricsHandler, Metrics } from './ops/metrics.js';
+import { Retention } from './ops/retention.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const VERSION = (createRequire(import.meta.url)(join(packageRoot, 'package.json')) as { version: string }).version;
@@ -48,6 +49,8 @@ export interface RunningServer {
   mcpSessions(): number;
   /** Runs one lease sweep now (the sweeper also runs every sweepIntervalMs). */
   sweep(): Promise<void>;
+  /** Runs retention now until nothing is left to prune (it also runs every retentionIntervalMs). */
+  prune(): Promise<{ events: number; tasks: number }>;
   /** Stops accepting, releases long-polls, finishes in-flight requests, closes the store. */
   close(): Promise<void>;
 }
@@ -165,6 +168,16 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     return server;
   };
 
+  const retention = new Retention({
+    store,
+    metrics,
+    log,
+    clock: options.clock ?? Date.now,
+    retainEventsMs: config.retainEventsMs,
+    retainDoneMs: config.retainDoneMs,
+    intervalMs: config.retentionIntervalMs,
+  });
+
   let sweeper: NodeJS.Timeout | null = null;
   let sweeping: Promise<void> | null = null;
   const sweep = async () => {
@@ -189,6 +202,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     (closed ??= (async () => {
       if (sweeper) clearInterval(sweeper);
       await sweeping;
+      await retention.close();
       wakeups.close();
       await mcp.close();
       for (const io of sockets) io.disconnectSockets(true);
@@ -225,6 +239,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     }
     sweeper = setInterval(() => void sweep(), config.sweepIntervalMs);
     sweeper.unref();
+    retention.start();
     return {
       config,
       store,
@@ -236,6 +251,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       dashboardUrl: dashboardPort === null ? null : urlOf(config.host, dashboardPort),
       mcpSessions: () => mcp.sessions,
       sweep,
+      prune: () => retention.runOnce(),
       close,
     };
   } catch (error) {

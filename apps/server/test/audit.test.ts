@@ -37,8 +37,8 @@ describe('GET /api/v1/events (audit)', () => {
     const seen: number[] = [];
     let cursor: string | null = '0';
     for (let pages = 0; cursor !== null && pages < 20; pages++) {
-      const { body } = await http.get(`/api/v1/events?project=default&limit=2&afterSeq=${cursor}`);
-      seen.push(...(body.events as Array<{ seq: number }>).map((e) => e.seq));
+      const { body }: { body: { events: Array<{ seq: number }>; nextCursor: string | null } } = await http.get(`/api/v1/events?project=default&limit=2&afterSeq=${cursor}`);
+      seen.push(...body.events.map((e) => e.seq));
       cursor = body.nextCursor;
     }
     const { body } = await http.get('/api/v1/events?project=default&limit=1000');

@@ -22,6 +22,7 @@ import {
   HistoryQuerySchema,
   ListTasksQuerySchema,
   ProjectSchema,
+  PruneInputSchema,
   ReleaseSlotInputSchema,
   ReleaseTaskInputSchema,
   ResetTaskInputSchema,
@@ -43,6 +44,7 @@ import {
   type HeartbeatInput,
   type HistoryQuery,
   type ListTasksQuery,
+  type PruneInput,
   type ReleaseSlotInput,
   type ReleaseTaskInput,
   type ResetTaskInput,
@@ -50,7 +52,7 @@ import {
   type StatsQuery,
 } from './schemas.js';
 import { failValidation, parseInput } from './validate.js';
-import type { Backend, EventListener, Store, StoreKind, TaskPage } from './store.js';
+import type { Backend, EventListener, PruneResult, Store, StoreKind, TaskPage } from './store.js';
 import { addTasks, type AddTasksResult } from './rules/add.js';
 import { claimNextTask, claimTask, type ClaimResult } from './rules/claim.js';
 import { completeTask, failTask, releaseTask, startTask, type CompleteResult, type TaskResult } from './rules/holder.js';
@@ -274,6 +276,12 @@ export class Coordinator implements Store {
       since: q.since ?? null,
       until: q.until ?? null,
     });
+  }
+
+  async prune(input: PruneInput): Promise<PruneResult> {
+    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
+    const q = parseInput(PruneInputSchema, input, 'prune');
+    return this.backend.prune(q.eventsBefore ?? null, q.tasksBefore ?? null, q.limit ?? 500);
   }
 
   async ping(): Promise<void> {

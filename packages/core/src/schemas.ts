@@ -268,3 +268,10 @@ export const ExpireLeasesInputSchema = z.strictObject({
   limit: z.number().int().min(1).max(LIMITS.pageMax).optional(),
 });
 export type ExpireLeasesInput = z.input<typeof ExpireLeasesInputSchema>;
+
+export const PruneInputSchema = z.strictObject({
+  eventsBefore: InstantInputSchema.nullable().optional().describe('Remove events recorded before this instant (the newest event always stays)'),
+  tasksBefore: InstantInputSchema.nullable().optional().describe('Remove done and cancelled tasks last changed before this instant that no remaining task depends on'),
+  limit: z.number().int().min(1).max(LIMITS.pageMax).optional().describe('At most this many events and this many tasks in one pass (default 500)'),
+});
+export type PruneInput = z.input<typeof PruneInputSchema>;

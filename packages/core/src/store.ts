@@ -19,6 +19,7 @@ import type {
   HeartbeatInput,
   HistoryQuery,
   ListTasksQuery,
+  PruneInput,
   ReleaseSlotInput,
   ReleaseTaskInput,
   ResetTaskInput,
@@ -83,9 +84,25 @@ export interface Store {
   /** Calls `listener` with every event this store commits, after it commits, in seq order. */
   subscribe(listener: EventListener): () => void;
 
+  /**
+   * One retention pass, a short transaction of its own: removes at most `limit` events older than
+   * `eventsBefore` and at most `limit` finished tasks (done, cancelled) last changed before
+   * `tasksBefore`. The newest event always stays (seqs go on from it). A task is removed only when
+   * no remaining task depends on it, so nothing left ever names a missing dependency: a finished
+   * chain goes leaf first, over successive passes. Adding a task that depends on a removed one is
+   * UNKNOWN_DEPENDENCY, as for any id that does not exist.
+   */
+  prune(input: PruneInput): Promise<PruneResult>;
+
   /** Resolves when the database answers; rejects with STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** How many rows one retention pass removed. */
+export interface PruneResult {
+  events: number;
+  tasks: number;
 }
 
 /** A project's counts as a backend reads them (statuses without tasks may be missing). */
@@ -154,6 +171,8 @@ export interface Backend {
   /** The seq of the newest committed event; 0 when there is none. */
   lastSeq(): Promise<number>;
   history(project: string, taskId: string, limit: number): Promise<TaskEvent[]>;
+  /** One retention pass as Store.prune describes it (null: that kind is not pruned). */
+  prune(eventsBefore: Instant | null, tasksBefore: Instant | null, limit: number): Promise<PruneResult>;
   events(filter: EventFilter): Promise<TaskEvent[]>;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -3,7 +3,7 @@
 // connection before COMMIT). A connection lost *during* COMMIT leaves the outcome unknown: that is
 // reported (STORE_UNAVAILABLE), never retried, so no command is ever applied twice.
 import pg from 'pg';
-import { DomainError, runAsync, type Backend, type BackendOverview, type EventFilter, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
+import { DomainError, runAsync, type Backend, type BackendOverview, type EventFilter, type PruneResult, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
 import { migrate, quoteIdent } from './migrations/index.js';
 import * as q from './queries.js';
 import { EventFeed } from './event-feed.js';
@@ -206,6 +206,30 @@ export class PgBackend implements Backend {
     const plain = filter.taskId === null && filter.workerId === null && filter.types === null && filter.since === null && filter.until === null;
     const found = await this.read((db) => (plain ? q.events(db, filter.project, filter.afterSeq, filter.limit) : q.filteredEvents(db, filter)));
     return found.filter((e) => e.seq <= settled);
+  }
+
+  /** A retention pass: one short transaction; claims never wait on it (task candidates are SKIP LOCKED). */
+  async prune(eventsBefore: Instant | null, tasksBefore: Instant | null, limit: number): Promise<PruneResult> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw mapPgError(error);
+    }
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const events = eventsBefore === null ? 0 : await q.pruneEvents(client, eventsBefore, limit);
+      const tasks = tasksBefore === null ? 0 : await q.pruneTasks(client, tasksBefore, limit);
+      await client.query('COMMIT');
+      return { events, tasks };
+    } catch (error) {
+      broken = isConnectionError(error);
+      if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+      throw mapPgError(error);
+    } finally {
+      client.release(broken);
+    }
   }
 
   async ping(): Promise<void> {

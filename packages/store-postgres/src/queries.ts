@@ -307,6 +307,48 @@ export async function overview(db: Db): Promise<BackendOverview[]> {
   return overviewFromRows(counts, slots);
 }
 
+/** Retention, events: the oldest first, never the newest (the log's end stays readable). */
+export async function pruneEvents(db: Db, before: number, limit: number): Promise<number> {
+  const result = await db.query(
+    `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < $1 AND seq < (SELECT max(seq) FROM events) ORDER BY seq LIMIT $2)`,
+    [before, limit],
+  );
+  return result.rowCount ?? 0;
+}
+
+/**
+ * Retention, tasks: finished tasks nothing remaining depends on. The candidates are locked first
+ * (SKIP LOCKED: a task a command holds waits for a later pass); the delete then re-checks for
+ * dependents in a fresh snapshot, so a task added meanwhile that depends on one keeps it. An add
+ * reads its dependencies FOR SHARE, so it either commits before the lock (and is seen here) or
+ * waits and finds the dependency gone (UNKNOWN_DEPENDENCY).
+ */
+export async function pruneTasks(db: Db, before: number, limit: number): Promise<number> {
+  const candidates = await rows<{ ord: string }>(
+    db,
+    `SELECT t.ord FROM tasks t
+     WHERE t.status IN ('done','cancelled') AND t.updated_at < $1
+       AND NOT EXISTS (SELECT 1 FROM task_dependencies d WHERE d.project = t.project AND d.depends_on = t.id)
+     ORDER BY t.updated_at, t.ord LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [before, limit],
+  );
+  if (!candidates.length) return 0;
+  const deleted = await rows<{ project: string; id: string }>(
+    db,
+    `DELETE FROM tasks t WHERE t.ord = ANY($1::bigint[])
+       AND NOT EXISTS (SELECT 1 FROM task_dependencies d WHERE d.project = t.project AND d.depends_on = t.id)
+     RETURNING t.project, t.id`,
+    [candidates.map((c) => c.ord)],
+  );
+  if (deleted.length) {
+    await db.query(`DELETE FROM task_dependencies d USING unnest($1::text[], $2::text[]) AS g(project, id) WHERE d.project = g.project AND d.task_id = g.id`, [
+      deleted.map((d) => d.project),
+      deleted.map((d) => d.id),
+    ]);
+  }
+  return deleted.length;
+}
+
 export async function lastSeq(db: Db): Promise<number> {
   return (await rows<{ seq: number | null }>(db, 'SELECT max(seq) AS seq FROM events', []))[0]?.seq ?? 0;
 }

@@ -168,6 +168,20 @@ export function prepareQueries(db: Database.Database) {
     overviewSlots: db.prepare<[], { project: string; held: number; busy: number }>(
       `SELECT project, COUNT(*) AS held, SUM(task_id IS NOT NULL) AS busy FROM slots GROUP BY project`,
     ),
+    // Retention. The newest event always stays: AUTOINCREMENT would continue anyway, but readers
+    // (lastSeq, Socket.IO resume) take the log's end from it.
+    pruneEvents: db.prepare<[number, number]>(
+      `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ? AND seq < (SELECT MAX(seq) FROM events) ORDER BY seq LIMIT ?)`,
+    ),
+    // Finished tasks nothing remaining depends on (a dependent's edges go with it, so none left means none).
+    prunableTasks: db.prepare<[number, number], { ord: number; project: string; id: string }>(
+      `SELECT t.ord, t.project, t.id FROM tasks t INDEXED BY tasks_finished
+       WHERE t.status IN ('done','cancelled') AND t.updated_at < ?
+         AND NOT EXISTS (SELECT 1 FROM task_dependencies d WHERE d.project = t.project AND d.depends_on = t.id)
+       ORDER BY t.updated_at, t.ord LIMIT ?`,
+    ),
+    deleteTaskEdges: db.prepare<[string, string]>(`DELETE FROM task_dependencies WHERE project = ? AND task_id = ?`),
+    deleteTaskByOrd: db.prepare<[number]>(`DELETE FROM tasks WHERE ord = ?`),
     lastSeq: db.prepare<[], { seq: number | null }>(`SELECT MAX(seq) AS seq FROM events`),
     history: db.prepare<[string, string, number], EventRow>(
       `SELECT * FROM events WHERE project = ? AND task_id = ? ORDER BY seq LIMIT ?`,
@@ -284,6 +298,19 @@ export function prepareQueries(db: Database.Database) {
 
     overview(): BackendOverview[] {
       return overviewFromRows(s.overviewTasks.all(), s.overviewSlots.all());
+    },
+
+    /** One retention pass; the caller runs it inside a transaction. */
+    prune(eventsBefore: number | null, tasksBefore: number | null, limit: number): { events: number; tasks: number } {
+      const events = eventsBefore === null ? 0 : s.pruneEvents.run(eventsBefore, limit).changes;
+      let tasks = 0;
+      if (tasksBefore !== null) {
+        for (const row of s.prunableTasks.all(tasksBefore, limit)) {
+          s.deleteTaskEdges.run(row.project, row.id);
+          tasks += s.deleteTaskByOrd.run(row.ord).changes;
+        }
+      }
+      return { events, tasks };
     },
 
     lastSeq(): number {

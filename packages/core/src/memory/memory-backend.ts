@@ -2,7 +2,7 @@
 import { DomainError } from '../errors.js';
 import { isActive, type Instant, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '../model.js';
 import { runSync, type Change, type Load, type Program } from '../engine/program.js';
-import { eventMatches, type Backend, type BackendOverview, type EventFilter, type ListQuery } from '../store.js';
+import { eventMatches, type Backend, type BackendOverview, type EventFilter, type ListQuery, type PruneResult } from '../store.js';
 import { ReadyIndex, type Row } from './ready-index.js';
 
 interface ProjectState {
@@ -278,6 +278,53 @@ export class MemoryBackend implements Backend {
       if (eventMatches(event, filter)) out.push(cloneEvent(event));
     }
     return out;
+  }
+
+  async prune(eventsBefore: Instant | null, tasksBefore: Instant | null, limit: number): Promise<PruneResult> {
+    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
+    let events = 0;
+    if (eventsBefore !== null) {
+      // The log is in seq order; remove old events from the front, always keeping the newest.
+      const doomed: TaskEvent[] = [];
+      for (let i = 0; i < this.log.length - 1 && doomed.length < limit; i++) {
+        const event = this.log[i] as TaskEvent;
+        if (event.at < eventsBefore) doomed.push(event);
+      }
+      if (doomed.length) {
+        const gone = new Set(doomed);
+        this.log.splice(0, this.log.length, ...this.log.filter((e) => !gone.has(e)));
+        for (const event of doomed) {
+          if (event.taskId === null) continue;
+          const key = `${event.project}\u0000${event.taskId}`;
+          const list = this.historyIndex.get(key);
+          if (!list) continue;
+          const kept = list.filter((e) => !gone.has(e));
+          if (kept.length) this.historyIndex.set(key, kept);
+          else this.historyIndex.delete(key);
+        }
+        events = doomed.length;
+      }
+    }
+    let tasks = 0;
+    if (tasksBefore !== null) {
+      const candidates: Array<{ state: ProjectState; row: Row }> = [];
+      for (const state of this.projects.values()) {
+        for (const row of state.tasks.values()) {
+          const { task } = row;
+          if ((task.status !== 'done' && task.status !== 'cancelled') || task.updatedAt >= tasksBefore) continue;
+          if ([...(state.dependents.get(task.id) ?? [])].some((id) => state.tasks.has(id))) continue;
+          candidates.push({ state, row });
+        }
+      }
+      candidates.sort((a, b) => a.row.task.updatedAt - b.row.task.updatedAt || a.row.ord - b.row.ord);
+      for (const { state, row } of candidates.slice(0, limit)) {
+        state.tasks.delete(row.task.id);
+        state.dependents.delete(row.task.id);
+        for (const dep of row.task.dependencies) state.dependents.get(dep)?.delete(row.task.id);
+        tasks++;
+      }
+    }
+    return { events, tasks };
   }
 
   async ping(): Promise<void> {
