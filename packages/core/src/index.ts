@@ -31,3 +31,4 @@ export type { CleanAllResult } from './rules/admin.js';
 export type { HeartbeatResult, ReleaseSlotResult, SlotResult } from './rules/slots.js';
 export type { ExpireResult } from './rules/leases.js';
 export { defaultClock, defaultIdGenerator } from './defaults.js';
+export * from './plan.js';

@@ -16,6 +16,7 @@ import {
   CompleteTaskInputSchema,
   CreateTaskInputSchema,
   DomainError,
+  LIMITS,
   EditTaskInputSchema,
   EventsQuerySchema,
   FailTaskInputSchema,
@@ -45,6 +46,7 @@ import { claimNextWaiting, MAX_WAIT_SECONDS } from '../live/claim-waiting.js';
 import type { Wakeups } from '../live/wakeups.js';
 import type { Metrics } from '../ops/metrics.js';
 import { EXPORT_FORMATS, exportEvents } from '../ops/audit-export.js';
+import { loadPlan } from '../plans/plan-file.js';
 
 /** claim-next over HTTP: core's input plus how long to wait for work. */
 export const ClaimNextRequestSchema = ClaimNextInputSchema.extend({
@@ -62,6 +64,25 @@ export const EventsExportRequestSchema = EventsQuerySchema.omit({ limit: true })
 const AddOneRequestSchema = CreateTaskInputSchema.extend({ project: ProjectSchema.optional() });
 const AddRequestSchema = z.union([AddOneRequestSchema, AddTasksInputSchema]);
 const AddOneResultSchema = z.object({ task: TaskSchema, created: z.boolean() });
+export const PlanRequestSchema = z.strictObject({
+  plan: z
+    .union([z.string().min(1), z.record(z.string(), z.unknown())])
+    .describe('The plan: YAML or JSON text (errors then name lines), or the plan object. {name?, project?, parameters?, tasks:[{id, description, dependencies?, priority?, labels?, …}]}'),
+  prefix: z.string().max(64).optional().describe('Prepended to every plan id (and to dependencies on plan entries): start the same template many times'),
+  parameters: z.record(z.string(), z.string().max(LIMITS.descriptionMaxBytes)).optional().describe('Values for the template\'s {{parameters}}'),
+  project: ProjectSchema.optional().describe('Project to add to; defaults to the plan\'s own, then "default"'),
+  dryRun: z.boolean().optional().describe('Check the plan and answer the tasks and edges it would create, adding nothing (a preview)'),
+});
+
+const PlanResultSchema = z.object({
+  name: z.string().nullable(),
+  project: z.string(),
+  dryRun: z.boolean(),
+  tasks: z.array(z.object({ id: z.string(), description: z.string(), dependencies: z.array(z.string()).optional() }).loose()),
+  edges: z.array(z.object({ from: z.string().describe('the dependency'), to: z.string().describe('the task waiting for it') })),
+  created: z.array(z.string()).describe('Ids added by this call; empty on a dry run or an identical re-run'),
+});
+
 /** /stats: the board's counts plus this process's activity, for the dashboard's charts. */
 export const StatsResponseSchema = BoardStatsSchema.extend({
   activity: z.object({
@@ -207,6 +228,22 @@ export const ROUTES: readonly RouteSpec[] = [
       const { project, ...one } = input;
       const result = await store.addTasks({ ...(project === undefined ? {} : { project: project as string }), tasks: [one as never] });
       return new Reply(result.created.length ? 201 : 200, { task: result.tasks[0], created: result.created.length === 1 });
+    },
+  },
+  {
+    method: 'post',
+    path: '/plans',
+    operationId: 'loadPlan',
+    summary: 'Load a plan or instantiate a template: every task added atomically, or none with each error naming its entry and line; dryRun previews the tasks and edges',
+    tag: 'tasks',
+    from: 'body',
+    request: PlanRequestSchema,
+    response: PlanResultSchema,
+    status: 201,
+    run: async ({ store }, input) => {
+      const request = parseInput(PlanRequestSchema, input, 'plan request');
+      const result = await loadPlan(store, request);
+      return new Reply(result.created.length ? 201 : 200, result);
     },
   },
   {

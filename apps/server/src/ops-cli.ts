@@ -1,0 +1,119 @@
+// Operator commands of task-coordinator-server: import-plan (more below as they land). They open the store directly.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DomainError, type Store } from '@task-coordinator/core';
+import { openPostgresStore } from '@task-coordinator/store-postgres';
+import { openSqliteStore } from '@task-coordinator/store-sqlite';
+import { DEFAULTS } from './config.js';
+import { loadPlan } from './plans/plan-file.js';
+
+export const OPS_HELP = `Operator commands:
+  task-coordinator-server import-plan <file.yaml|file.json> [--prefix <p>] [--param name=value]…
+                          [--project <name>] [--dry-run]
+      Adds every task of a plan (or a template, instantiated under --prefix) atomically.
+
+  Each command takes the store options of the server: --db <file> [TC_DB], --database-url <url>
+  [DATABASE_URL], --database-schema <name> [TC_DATABASE_SCHEMA].
+`;
+
+const STORE_OPTIONS = {
+  db: { type: 'string' },
+  'database-url': { type: 'string' },
+  'database-schema': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export class OpsError extends Error {
+  override readonly name = 'OpsError';
+}
+
+export interface OpsIo {
+  out: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+function storeTarget(values: Record<string, unknown>, env: NodeJS.ProcessEnv) {
+  const pick = (flag: string, variable: string) => (typeof values[flag] === 'string' ? (values[flag] as string) : env[variable] || undefined);
+  return {
+    db: pick('db', 'TC_DB') ?? DEFAULTS.db,
+    databaseUrl: pick('database-url', 'DATABASE_URL') ?? null,
+    schema: pick('database-schema', 'TC_DATABASE_SCHEMA') ?? DEFAULTS.databaseSchema,
+  };
+}
+
+async function openStore(target: ReturnType<typeof storeTarget>): Promise<Store> {
+  return target.databaseUrl !== null
+    ? openPostgresStore({ connectionString: target.databaseUrl, schema: target.schema })
+    : openSqliteStore({ file: target.db });
+}
+
+function parse<O extends Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, strict: true, allowPositionals: true, options: { ...STORE_OPTIONS, ...options } });
+  } catch (error) {
+    throw new OpsError(`${(error as Error).message.split('\n')[0]} (see --help)`);
+  }
+}
+
+/** A DomainError as an operator reads it: the message, then each issue with its line. */
+export function describeError(error: DomainError): string {
+  const issues = (error.details?.issues as Array<{ path: string; line?: number | null; message: string }> | undefined) ?? [];
+  const lines = [`${error.code}: ${error.message}`];
+  if (issues.length > 1) for (const issue of issues) lines.push(`  ${issue.path}${issue.line ? ` (line ${issue.line})` : ''}: ${issue.message}`);
+  return lines.join('\n');
+}
+
+async function importPlan(argv: string[], io: OpsIo): Promise<void> {
+  const { values, positionals } = parse(argv, {
+    prefix: { type: 'string' },
+    param: { type: 'string', multiple: true },
+    project: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+  });
+  if (values.help) return io.out(OPS_HELP);
+  if (positionals.length !== 1) throw new OpsError('import-plan takes one plan file');
+  const file = positionals[0] as string;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new OpsError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  const parameters: Record<string, string> = {};
+  for (const pair of (values.param as string[] | undefined) ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new OpsError(`--param ${pair}: use name=value`);
+    parameters[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const store = await openStore(storeTarget(values, io.env));
+  try {
+    const result = await loadPlan(store, {
+      plan: text,
+      parameters,
+      ...(typeof values.prefix === 'string' ? { prefix: values.prefix } : {}),
+      ...(typeof values.project === 'string' ? { project: values.project } : {}),
+      dryRun: values['dry-run'] === true,
+    });
+    const title = `${result.name ?? file}: ${result.tasks.length} tasks, ${result.edges.length} dependencies, project ${result.project}`;
+    if (result.dryRun) {
+      io.out(`${title} (dry run: nothing added)\n`);
+      for (const task of result.tasks) io.out(`  ${task.id}${task.dependencies?.length ? ` ← ${task.dependencies.join(', ')}` : ''}\n`);
+    } else {
+      io.out(`${title}: added ${result.created.length}${result.created.length < result.tasks.length ? `, ${result.tasks.length - result.created.length} already there unchanged` : ''}\n`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+const COMMANDS: Record<string, (argv: string[], io: OpsIo) => Promise<void>> = {
+  'import-plan': importPlan,
+};
+
+/** Runs an operator command; returns false when argv does not start with one. */
+export async function runOpsCommand(argv: string[], io: OpsIo): Promise<boolean> {
+  const command = COMMANDS[argv[0] ?? ''];
+  if (!command) return false;
+  await command(argv.slice(1), io);
+  return true;
+}
