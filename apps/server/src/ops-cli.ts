@@ -1,9 +1,9 @@
-// Operator commands of task-coordinator-server: import-plan (more below as they land). They open the store directly.
+// Operator commands of task-coordinator-server: import-plan, backup, restore. They open the database directly.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DomainError, type Store } from '@task-coordinator/core';
 import { openPostgresStore } from '@task-coordinator/store-postgres';
-import { openSqliteStore } from '@task-coordinator/store-sqlite';
+import { backupSqliteFile, openSqliteStore, restoreSqliteFile } from '@task-coordinator/store-sqlite';
 import { DEFAULTS } from './config.js';
 import { loadPlan } from './plans/plan-file.js';
 
@@ -11,6 +11,14 @@ export const OPS_HELP = `Operator commands:
   task-coordinator-server import-plan <file.yaml|file.json> [--prefix <p>] [--param name=value]…
                           [--project <name>] [--dry-run]
       Adds every task of a plan (or a template, instantiated under --prefix) atomically.
+
+  task-coordinator-server backup <file> [--db <file>]
+      An online, consistent copy of the SQLite database while the server runs (SQLite backup API),
+      integrity-checked before it is kept. Refuses to overwrite <file>.
+
+  task-coordinator-server restore <file> [--db <file>]
+      Replaces the database with a backup after checking the backup's integrity. Refuses while any
+      process (a running server) has the database open; the replaced file is kept beside it.
 
   Each command takes the store options of the server: --db <file> [TC_DB], --database-url <url>
   [DATABASE_URL], --database-schema <name> [TC_DATABASE_SCHEMA].
@@ -106,8 +114,38 @@ async function importPlan(argv: string[], io: OpsIo): Promise<void> {
   }
 }
 
+function sqliteOnly(target: ReturnType<typeof storeTarget>, what: string): string {
+  if (target.databaseUrl !== null) throw new OpsError(`${what} works on SQLite files; for PostgreSQL use pg_dump, or export --format jsonl`);
+  return target.db;
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+async function backup(argv: string[], io: OpsIo): Promise<void> {
+  const { values, positionals } = parse(argv, {});
+  if (values.help) return io.out(OPS_HELP);
+  if (positionals.length !== 1) throw new OpsError('backup takes one destination file');
+  const source = sqliteOnly(storeTarget(values, io.env), 'backup');
+  const result = await backupSqliteFile(source, positionals[0] as string);
+  io.out(`backed up ${source} to ${result.file}: ${result.tasks} tasks, ${result.events} events (last seq ${result.lastSeq}), ${mb(result.bytes)}, integrity ${result.integrity}, ${result.ms} ms\n`);
+}
+
+async function restore(argv: string[], io: OpsIo): Promise<void> {
+  const { values, positionals } = parse(argv, {});
+  if (values.help) return io.out(OPS_HELP);
+  if (positionals.length !== 1) throw new OpsError('restore takes one backup file');
+  const target = sqliteOnly(storeTarget(values, io.env), 'restore');
+  const result = await restoreSqliteFile(positionals[0] as string, target);
+  io.out(
+    `restored ${positionals[0]} to ${result.file}: ${result.tasks} tasks, ${result.events} events (last seq ${result.lastSeq}), integrity ${result.integrity}, ${result.ms} ms` +
+      `${result.previous ? `; the replaced database is kept as ${result.previous}` : ''}\n`,
+  );
+}
+
 const COMMANDS: Record<string, (argv: string[], io: OpsIo) => Promise<void>> = {
   'import-plan': importPlan,
+  backup,
+  restore,
 };
 
 /** Runs an operator command; returns false when argv does not start with one. */
