@@ -1,7 +1,10 @@
-// Operator commands of task-coordinator-server: import-plan, backup, restore. They open the database directly.
-import { readFileSync } from 'node:fs';
+// Operator commands of task-coordinator-server: import-plan, backup, restore, export, import. They open the database directly.
+import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { DomainError, type Store } from '@task-coordinator/core';
+import { DomainError, readBoard, writeBoard, type Store } from '@task-coordinator/core';
 import { openPostgresStore } from '@task-coordinator/store-postgres';
 import { backupSqliteFile, openSqliteStore, restoreSqliteFile } from '@task-coordinator/store-sqlite';
 import { DEFAULTS } from './config.js';
@@ -19,6 +22,14 @@ export const OPS_HELP = `Operator commands:
   task-coordinator-server restore <file> [--db <file>]
       Replaces the database with a backup after checking the backup's integrity. Refuses while any
       process (a running server) has the database open; the replaced file is kept beside it.
+
+  task-coordinator-server export [--format jsonl] [<file>]
+      Writes the whole board (every project's tasks, held slots and the event log) as JSON Lines,
+      to <file> or standard output. Store-neutral: SQLite and PostgreSQL read and write the same.
+
+  task-coordinator-server import <file>
+      Loads an export into an empty database (a new SQLite file, or a new PostgreSQL schema), with
+      ids, statuses and event seqs as they were.
 
   Each command takes the store options of the server: --db <file> [TC_DB], --database-url <url>
   [DATABASE_URL], --database-schema <name> [TC_DATABASE_SCHEMA].
@@ -142,7 +153,79 @@ async function restore(argv: string[], io: OpsIo): Promise<void> {
   );
 }
 
+/** Writes `text`, waiting when the stream is full. */
+async function write(stream: Writable, text: string): Promise<void> {
+  if (!stream.write(text)) await once(stream, 'drain');
+}
+
+async function exportBoard(argv: string[], io: OpsIo): Promise<void> {
+  const { values, positionals } = parse(argv, { format: { type: 'string' } });
+  if (values.help) return io.out(OPS_HELP);
+  if ((values.format ?? 'jsonl') !== 'jsonl') throw new OpsError(`--format ${String(values.format)}: only jsonl is supported`);
+  if (positionals.length > 1) throw new OpsError('export takes at most one output file');
+  const file = positionals[0];
+  if (file !== undefined && existsSync(file)) throw new OpsError(`refusing to overwrite ${file}: choose a new file`);
+  const store = await openStore(storeTarget(values, io.env));
+  const started = Date.now();
+  let lines = 0;
+  try {
+    const out = file === undefined ? null : createWriteStream(file, { flags: 'wx' });
+    let buffer = '';
+    for await (const record of readBoard(store, Date.now())) {
+      buffer += `${JSON.stringify(record)}\n`;
+      lines++;
+      if (buffer.length > 1 << 20) {
+        if (out) await write(out, buffer);
+        else io.out(buffer);
+        buffer = '';
+      }
+    }
+    if (out) {
+      await write(out, buffer);
+      out.end();
+      await once(out, 'close');
+      process.stderr.write(`exported ${lines - 1} records to ${file} in ${Date.now() - started} ms\n`);
+    } else io.out(buffer);
+  } finally {
+    await store.close();
+  }
+}
+
+async function* jsonLines(file: string): AsyncGenerator<unknown> {
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() === '') continue;
+    try {
+      yield JSON.parse(line);
+    } catch {
+      throw new DomainError('VALIDATION_FAILED', `${file} line ${n} is not JSON`);
+    }
+  }
+}
+
+async function importBoard(argv: string[], io: OpsIo): Promise<void> {
+  const { values, positionals } = parse(argv, {});
+  if (values.help) return io.out(OPS_HELP);
+  if (positionals.length !== 1) throw new OpsError('import takes one export file');
+  const file = positionals[0] as string;
+  if (!existsSync(file)) throw new OpsError(`cannot read ${file}: no such file`);
+  const started = Date.now();
+  const store = await openStore(storeTarget(values, io.env));
+  try {
+    // Every record is checked before the first is written: a bad line leaves the target empty.
+    await writeBoard(store, jsonLines(file), { checkOnly: true });
+    const counts = await writeBoard(store, jsonLines(file));
+    io.out(`imported ${counts.tasks} tasks, ${counts.slots} held slots and ${counts.events} events into the ${store.kind} store in ${Date.now() - started} ms\n`);
+  } finally {
+    await store.close();
+  }
+}
+
 const COMMANDS: Record<string, (argv: string[], io: OpsIo) => Promise<void>> = {
+  export: exportBoard,
+  import: importBoard,
   'import-plan': importPlan,
   backup,
   restore,

@@ -60,6 +60,7 @@ import { cancelTask, cleanAll, editTask, resetTask, type CleanAllResult } from '
 import { claimSlot, heartbeat, releaseSlot, type HeartbeatResult, type ReleaseSlotResult, type SlotResult } from './rules/slots.js';
 import { expireLeases, type ExpireResult } from './rules/leases.js';
 import { defaultClock, defaultIdGenerator } from './defaults.js';
+import type { ImportBatch } from './board-transfer.js';
 
 export interface CoordinatorOptions {
   config?: Partial<CoordinatorConfig>;
@@ -282,6 +283,11 @@ export class Coordinator implements Store {
     if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
     const q = parseInput(PruneInputSchema, input, 'prune');
     return this.backend.prune(q.eventsBefore ?? null, q.tasksBefore ?? null, q.limit ?? 500);
+  }
+
+  async importRecords(batch: ImportBatch): Promise<void> {
+    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
+    await this.backend.importRecords(batch);
   }
 
   async ping(): Promise<void> {

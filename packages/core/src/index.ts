@@ -32,3 +32,4 @@ export type { HeartbeatResult, ReleaseSlotResult, SlotResult } from './rules/slo
 export type { ExpireResult } from './rules/leases.js';
 export { defaultClock, defaultIdGenerator } from './defaults.js';
 export * from './plan.js';
+export * from './board-transfer.js';

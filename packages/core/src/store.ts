@@ -2,6 +2,7 @@
 import type { CoordinatorConfig } from './config.js';
 import type { BoardStats, EventType, Instant, ProjectOverview, Slot, SlotView, Task, TaskDetail, TaskEvent, TaskStatus } from './model.js';
 import type { Program } from './engine/program.js';
+import type { ImportBatch } from './board-transfer.js';
 import type {
   AddTasksInput,
   CancelTaskInput,
@@ -94,6 +95,13 @@ export interface Store {
    */
   prune(input: PruneInput): Promise<PruneResult>;
 
+  /**
+   * Writes rows exactly as given (ids, statuses, versions, event seqs), in one transaction: the
+   * receiving end of moving a board between stores (see board-transfer.ts, which refuses a store
+   * that is not empty). Later events get seqs after the largest imported one.
+   */
+  importRecords(batch: ImportBatch): Promise<void>;
+
   /** Resolves when the database answers; rejects with STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -171,6 +179,8 @@ export interface Backend {
   /** The seq of the newest committed event; 0 when there is none. */
   lastSeq(): Promise<number>;
   history(project: string, taskId: string, limit: number): Promise<TaskEvent[]>;
+  /** Store.importRecords: the rows as given, one transaction. */
+  importRecords(batch: ImportBatch): Promise<void>;
   /** One retention pass as Store.prune describes it (null: that kind is not pruned). */
   prune(eventsBefore: Instant | null, tasksBefore: Instant | null, limit: number): Promise<PruneResult>;
   events(filter: EventFilter): Promise<TaskEvent[]>;

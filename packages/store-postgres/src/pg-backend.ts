@@ -3,7 +3,7 @@
 // connection before COMMIT). A connection lost *during* COMMIT leaves the outcome unknown: that is
 // reported (STORE_UNAVAILABLE), never retried, so no command is ever applied twice.
 import pg from 'pg';
-import { DomainError, runAsync, type Backend, type BackendOverview, type EventFilter, type PruneResult, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
+import { DomainError, runAsync, type Backend, type BackendOverview, type EventFilter, type ImportBatch, type PruneResult, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
 import { migrate, quoteIdent } from './migrations/index.js';
 import * as q from './queries.js';
 import { EventFeed } from './event-feed.js';
@@ -208,8 +208,16 @@ export class PgBackend implements Backend {
     return found.filter((e) => e.seq <= settled);
   }
 
-  /** A retention pass: one short transaction; claims never wait on it (task candidates are SKIP LOCKED). */
-  async prune(eventsBefore: Instant | null, tasksBefore: Instant | null, limit: number): Promise<PruneResult> {
+  async importRecords(batch: ImportBatch): Promise<void> {
+    await this.transaction(async (client) => {
+      await q.importRecords(client, batch);
+    });
+    // Imported events are history, not news: the feed starts after them instead of delivering them.
+    await this.eventFeed.skipTo(Math.max(0, ...batch.events.map((e) => e.seq)));
+  }
+
+  /** Runs `fn` in one transaction on a pooled connection (imports, retention). */
+  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -219,10 +227,9 @@ export class PgBackend implements Backend {
     let broken = false;
     try {
       await client.query('BEGIN');
-      const events = eventsBefore === null ? 0 : await q.pruneEvents(client, eventsBefore, limit);
-      const tasks = tasksBefore === null ? 0 : await q.pruneTasks(client, tasksBefore, limit);
+      const result = await fn(client);
       await client.query('COMMIT');
-      return { events, tasks };
+      return result;
     } catch (error) {
       broken = isConnectionError(error);
       if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
@@ -230,6 +237,14 @@ export class PgBackend implements Backend {
     } finally {
       client.release(broken);
     }
+  }
+
+  /** A retention pass: one short transaction; claims never wait on it (task candidates are SKIP LOCKED). */
+  async prune(eventsBefore: Instant | null, tasksBefore: Instant | null, limit: number): Promise<PruneResult> {
+    return this.transaction(async (client) => ({
+      events: eventsBefore === null ? 0 : await q.pruneEvents(client, eventsBefore, limit),
+      tasks: tasksBefore === null ? 0 : await q.pruneTasks(client, tasksBefore, limit),
+    }));
   }
 
   async ping(): Promise<void> {

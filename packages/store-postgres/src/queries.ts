@@ -9,6 +9,8 @@ import {
   eventFromRow,
   NO_DEADLINE_KEY,
   overviewFromRows,
+  emptyChange,
+  type ImportBatch,
   type BackendOverview,
   type EventFilter,
   slotFromRow,
@@ -305,6 +307,19 @@ export async function overview(db: Db): Promise<BackendOverview[]> {
     rows<{ project: string; held: number; busy: number }>(db, 'SELECT project, count(*)::int AS held, count(task_id)::int AS busy FROM slots GROUP BY project', []),
   ]);
   return overviewFromRows(counts, slots);
+}
+
+/** Rows exactly as given (an import), in the caller's transaction; the seq sequence then continues after them. */
+export async function importRecords(db: Db, batch: ImportBatch): Promise<void> {
+  await persist(db, { ...emptyChange(), insertTasks: batch.tasks, insertSlots: batch.slots }, '');
+  const e = batch.events;
+  if (!e.length) return;
+  await db.query(
+    `INSERT INTO events (seq, at, type, project, task_id, worker_id, slot, data)
+     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::jsonb[])`,
+    [e.map((x) => x.seq), e.map((x) => x.at), e.map((x) => x.type), e.map((x) => x.project), e.map((x) => x.taskId), e.map((x) => x.workerId), e.map((x) => x.slot), e.map((x) => JSON.stringify(x.data))],
+  );
+  await db.query(`SELECT setval(pg_get_serial_sequence('events', 'seq'), (SELECT max(seq) FROM events))`);
 }
 
 /** Retention, events: the oldest first, never the newest (the log's end stays readable). */

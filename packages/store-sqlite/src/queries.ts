@@ -5,6 +5,8 @@ import {
   eventFromRow,
   NO_DEADLINE_KEY,
   overviewFromRows,
+  emptyChange,
+  type ImportBatch,
   type BackendOverview,
   type EventFilter,
   slotFromRow,
@@ -182,6 +184,9 @@ export function prepareQueries(db: Database.Database) {
     ),
     deleteTaskEdges: db.prepare<[string, string]>(`DELETE FROM task_dependencies WHERE project = ? AND task_id = ?`),
     deleteTaskByOrd: db.prepare<[number]>(`DELETE FROM tasks WHERE ord = ?`),
+    importEvent: db.prepare<[number, number, string, string, string | null, string | null, number | null, string]>(
+      `INSERT INTO events (seq, at, type, project, task_id, worker_id, slot, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
     lastSeq: db.prepare<[], { seq: number | null }>(`SELECT MAX(seq) AS seq FROM events`),
     history: db.prepare<[string, string, number], EventRow>(
       `SELECT * FROM events WHERE project = ? AND task_id = ? ORDER BY seq LIMIT ?`,
@@ -298,6 +303,13 @@ export function prepareQueries(db: Database.Database) {
 
     overview(): BackendOverview[] {
       return overviewFromRows(s.overviewTasks.all(), s.overviewSlots.all());
+    },
+
+    /** Rows exactly as given (an import); the caller runs it inside a transaction. */
+    importRecords(batch: ImportBatch): void {
+      this.persist({ ...emptyChange(), insertTasks: batch.tasks, insertSlots: batch.slots });
+      // An explicit seq also moves AUTOINCREMENT's counter: later events continue after it.
+      for (const e of batch.events) s.importEvent.run(e.seq, e.at, e.type, e.project, e.taskId, e.workerId, e.slot, JSON.stringify(e.data));
     },
 
     /** One retention pass; the caller runs it inside a transaction. */

@@ -2,6 +2,7 @@
 import { DomainError } from '../errors.js';
 import { isActive, type Instant, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '../model.js';
 import { runSync, type Change, type Load, type Program } from '../engine/program.js';
+import type { ImportBatch } from '../board-transfer.js';
 import { eventMatches, type Backend, type BackendOverview, type EventFilter, type ListQuery, type PruneResult } from '../store.js';
 import { ReadyIndex, type Row } from './ready-index.js';
 
@@ -278,6 +279,33 @@ export class MemoryBackend implements Backend {
       if (eventMatches(event, filter)) out.push(cloneEvent(event));
     }
     return out;
+  }
+
+  async importRecords(batch: ImportBatch): Promise<void> {
+    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
+    for (const task of batch.tasks) {
+      const state = this.project(task.project);
+      const row: Row = { task: cloneTask(task), ord: ++this.ord };
+      state.tasks.set(task.id, row);
+      for (const dep of task.dependencies) {
+        let set = state.dependents.get(dep);
+        if (!set) state.dependents.set(dep, (set = new Set()));
+        set.add(task.id);
+      }
+      this.index(state, row, true);
+    }
+    for (const slot of batch.slots) this.project(slot.project).slots.set(slot.slot, cloneSlot(slot));
+    for (const draft of batch.events) {
+      const event = copy(draft);
+      this.log.push(event);
+      this.seq = Math.max(this.seq, event.seq);
+      if (event.taskId !== null) {
+        const key = `${event.project}\u0000${event.taskId}`;
+        const list = this.historyIndex.get(key);
+        if (list) list.push(event);
+        else this.historyIndex.set(key, [event]);
+      }
+    }
   }
 
   async prune(eventsBefore: Instant | null, tasksBefore: Instant | null, limit: number): Promise<PruneResult> {

@@ -6,6 +6,7 @@ import { claimContract } from './contract-claim.js';
 import { workContract } from './contract-work.js';
 import { feedContract } from './contract-feed.js';
 import { retentionContract } from './contract-retention.js';
+import { transferContract } from './contract-transfer.js';
 
 /**
  * Registers the store contract: every transition and error code, idempotency, all-or-nothing
@@ -21,6 +22,7 @@ export function describeStoreContract(options: StoreContractOptions): void {
     workContract(harness);
     feedContract(harness);
     retentionContract(harness);
+    transferContract(harness);
   });
 }
 
