@@ -15,6 +15,8 @@ export interface ServerConfig {
   /** PostgreSQL schema holding the tables (several boards can share one database). */
   databaseSchema: string;
   slots: number;
+  /** Projects with their own slot count (the others have `slots`). */
+  projectSlots: Record<string, number>;
   leaseTtlMs: number;
   /** Lease for slots and claims taken through the original endpoints (their clients never heartbeat). */
   legacyLeaseTtlMs: number;
@@ -47,6 +49,7 @@ export const DEFAULTS: ServerConfig = {
   databaseUrl: null,
   databaseSchema: 'task_coordinator',
   slots: 5,
+  projectSlots: {},
   leaseTtlMs: 120_000,
   legacyLeaseTtlMs: 3_600_000,
   token: null,
@@ -102,7 +105,9 @@ Options (environment variable in brackets):
   --database-url <url>     postgres://… selects PostgreSQL [DATABASE_URL]
   --database-schema <name> PostgreSQL schema for the tables [TC_DATABASE_SCHEMA]
                            (default task_coordinator)
-  --slots <n>              worker slots [TC_SLOTS] (default 5)
+  --slots <n>              worker slots of each project [TC_SLOTS] (default 5)
+  --project-slots <list>   projects with their own slot count, e.g. alpha=10,beta=2
+                           [TC_PROJECT_SLOTS]
   --lease-ttl <dur>        lease of claims and slots [TC_LEASE_TTL] (default 120s)
   --legacy-lease-ttl <dur> lease for original-endpoint clients, which never heartbeat
                            [TC_LEGACY_LEASE_TTL] (default 1h)
@@ -137,6 +142,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
         'database-url': { type: 'string' },
         'database-schema': { type: 'string' },
         slots: { type: 'string' },
+        'project-slots': { type: 'string' },
         'lease-ttl': { type: 'string' },
         'legacy-lease-ttl': { type: 'string' },
         token: { type: 'string' },
@@ -180,6 +186,17 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
       throw new ConfigError(`--slots: "${slots}" must be a whole number from 1 to ${LIMITS.slotMax}`);
     }
     config.slots = Number(slots);
+  }
+  const projectSlots = pick('project-slots', 'TC_PROJECT_SLOTS');
+  if (projectSlots !== undefined) {
+    config.projectSlots = {};
+    for (const entry of projectSlots.split(',').map((e) => e.trim()).filter(Boolean)) {
+      const match = /^([A-Za-z0-9._:/-]{1,64})=(\d+)$/.exec(entry);
+      if (!match || Number(match[2]) < 1 || Number(match[2]) > LIMITS.slotMax) {
+        throw new ConfigError(`--project-slots: "${entry}" must be project=slots with slots from 1 to ${LIMITS.slotMax}`);
+      }
+      config.projectSlots[match[1] as string] = Number(match[2]);
+    }
   }
   for (const [flag, variable, key] of [
     ['lease-ttl', 'TC_LEASE_TTL', 'leaseTtlMs'],

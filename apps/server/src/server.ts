@@ -99,7 +99,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   }
   let opened: Store;
   const common = {
-    config: { slots: config.slots, leaseTtlMs: config.leaseTtlMs },
+    config: { slots: config.slots, projectSlots: config.projectSlots, leaseTtlMs: config.leaseTtlMs },
     ...(options.clock ? { clock: options.clock } : {}),
     onListenerError: (error: unknown) => log('event listener failed', error),
   };

@@ -61,7 +61,7 @@ describe('retention', () => {
     expect((await http.get('/api/v1/stats')).body.server.retention.passes).toBeGreaterThanOrEqual(value('tc_retention_passes_total'));
   }, 120_000);
 
-  it('is off for tasks by default; --retain-events and --retain-done take durations or off', async () => {
+  it('is off for tasks by default; --retain-events and --retain-done take durations or off; --project-slots and --metrics-token parse', async () => {
     const { DEFAULTS, parseConfig } = await import('../src/config.js');
     expect(DEFAULTS.retainDoneMs).toBeNull();
     expect(DEFAULTS.retainEventsMs).toBe(30 * 86_400_000);
@@ -70,5 +70,9 @@ describe('retention', () => {
     expect(parseConfig(['--retain-events', 'off'], {})).toMatchObject({ config: { retainEventsMs: null } });
     expect(() => parseConfig(['--retain-done', '5s'], {})).toThrow(/at least 1m/);
     expect(() => parseConfig(['--retain-done', 'weekly'], {})).toThrow(/not a duration/);
+    expect(parseConfig(['--project-slots', 'alpha=10, beta=2', '--metrics-token', 'm'], {})).toMatchObject({ config: { projectSlots: { alpha: 10, beta: 2 }, metricsToken: 'm' } });
+    expect(parseConfig([], { TC_PROJECT_SLOTS: 'ops=3', TC_METRICS_TOKEN: 'x' })).toMatchObject({ config: { projectSlots: { ops: 3 }, metricsToken: 'x' } });
+    expect(() => parseConfig(['--project-slots', 'alpha=0'], {})).toThrow(/project=slots/);
+    expect(() => parseConfig(['--project-slots', 'alpha'], {})).toThrow(/project=slots/);
   });
 });

@@ -1,5 +1,5 @@
 // The Store every database gets: validates input, runs the rule as a program on the backend, fans out events.
-import { resolveConfig, type CoordinatorConfig, type RuleContext } from './config.js';
+import { resolveConfig, slotsFor, type CoordinatorConfig, type RuleContext } from './config.js';
 import { DomainError } from './errors.js';
 import { TASK_STATUSES, type BoardStats, type Instant, type ProjectOverview, type SlotView, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from './model.js';
 import type { Program } from './engine/program.js';
@@ -226,7 +226,7 @@ export class Coordinator implements Store {
   async listSlots(input: { project?: string } = {}): Promise<SlotView[]> {
     const project = input.project === undefined ? DEFAULT_PROJECT : parseInput(ProjectSchema, input.project, 'project');
     const held = new Map((await this.backend.heldSlots(project)).map((s) => [s.slot, s] as const));
-    const count = Math.max(this.config.slots, ...held.keys());
+    const count = Math.max(slotsFor(this.config, project), ...held.keys());
     const views: SlotView[] = [];
     for (let slot = 1; slot <= count; slot++) {
       const row = held.get(slot);
@@ -247,7 +247,7 @@ export class Coordinator implements Store {
       project,
       tasks,
       total: TASK_STATUSES.reduce((sum, status) => sum + tasks[status], 0),
-      slots: { total: Math.max(this.config.slots, ...slots.map((s) => s.slot)), held: slots.length, busy: slots.filter((s) => s.taskId !== null).length },
+      slots: { total: Math.max(slotsFor(this.config, project), ...slots.map((s) => s.slot)), held: slots.length, busy: slots.filter((s) => s.taskId !== null).length },
       lastSeq,
     };
   }

@@ -164,6 +164,18 @@ export function feedContract(h: Harness): void {
       ]);
     });
 
+    it('slots are per project, and a project can have a slot count of its own', async () => {
+      const { store } = await h.open({ slots: 1, projectSlots: { big: 3 } });
+      await store.claimSlot({ workerId: 'a' });
+      await rejects(store.claimSlot({ workerId: 'b' }), 'NO_FREE_SLOT');
+      expect((await store.claimSlot({ workerId: 'b', project: 'other' })).slot.slot).toBe(1);
+      for (const worker of ['x', 'y', 'z']) await store.claimSlot({ workerId: worker, project: 'big' });
+      await rejects(store.claimSlot({ workerId: 'w', project: 'big' }), 'NO_FREE_SLOT');
+      expect((await store.listSlots({ project: 'big' })).map((s) => s.worker)).toEqual(['x', 'y', 'z']);
+      expect((await store.stats({ project: 'big' })).slots).toEqual({ total: 3, held: 3, busy: 0 });
+      expect((await store.stats()).slots.total).toBe(1);
+    });
+
     it('projects are separate boards', async () => {
       const { store } = await h.open({ slots: 1 });
       await store.addTask({ id: 'same-id', description: 'in alpha', project: 'alpha' });
