@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // task-coordinator-server: parse flags, start, print where everything listens, shut down gracefully.
+import { DomainError } from '@task-coordinator/core';
 import { ConfigError, HELP, parseConfig } from './config.js';
+import { describeError, OPS_HELP, OpsError, runOpsCommand } from './ops-cli.js';
 import { startServer, StartupError, VERSION } from './server.js';
 
 /** A connection string without its password, for printing. */
@@ -20,6 +22,13 @@ function fail(message: string, code: number): never {
 }
 
 async function main(): Promise<void> {
+  try {
+    if (await runOpsCommand(process.argv.slice(2), { out: (text) => process.stdout.write(text), env: process.env })) return;
+  } catch (error) {
+    if (error instanceof OpsError) fail(error.message, 2);
+    if (error instanceof DomainError) fail(describeError(error), 1);
+    throw error;
+  }
   let command;
   try {
     command = parseConfig(process.argv.slice(2), process.env);
@@ -28,7 +37,7 @@ async function main(): Promise<void> {
     throw error;
   }
   if (command.kind === 'help') {
-    process.stdout.write(HELP);
+    process.stdout.write(`${HELP}\n${OPS_HELP}`);
     return;
   }
   if (command.kind === 'version') {
@@ -38,7 +47,7 @@ async function main(): Promise<void> {
   const { config } = command;
   let server;
   try {
-    server = await startServer(config);
+    server = await startServer(config, { processMetrics: true });
   } catch (error) {
     if (error instanceof StartupError) fail(error.message, 1);
     throw error;

@@ -15,6 +15,8 @@ export interface ServerConfig {
   /** PostgreSQL schema holding the tables (several boards can share one database). */
   databaseSchema: string;
   slots: number;
+  /** Projects with their own slot count (the others have `slots`). */
+  projectSlots: Record<string, number>;
   leaseTtlMs: number;
   /** Lease for slots and claims taken through the original endpoints (their clients never heartbeat). */
   legacyLeaseTtlMs: number;
@@ -24,6 +26,8 @@ export interface ServerConfig {
   tokens: NamedToken[];
   /** Per-client token bucket (client = token name, else remote address); null: no limit. */
   rateLimit: RateLimit | null;
+  /** A token that may read GET /metrics only (the API token may too). */
+  metricsToken: string | null;
   /** Allows a non-loopback bind without a token. */
   insecure: boolean;
   /** Largest accepted request body, in bytes. */
@@ -34,6 +38,12 @@ export interface ServerConfig {
   dashboardDir: string | null;
   /** An MCP session (/mcp) with no request for this long is dropped. */
   mcpIdleMs: number;
+  /** Events older than this are pruned; null keeps every event. */
+  retainEventsMs: number | null;
+  /** Done and cancelled tasks unchanged for this long are pruned; null (default) keeps them. */
+  retainDoneMs: number | null;
+  /** How often retention runs. */
+  retentionIntervalMs: number;
 }
 
 export interface NamedToken {
@@ -56,16 +66,21 @@ export const DEFAULTS: ServerConfig = {
   databaseUrl: null,
   databaseSchema: 'task_coordinator',
   slots: 5,
+  projectSlots: {},
   leaseTtlMs: 120_000,
   legacyLeaseTtlMs: 3_600_000,
   token: null,
   tokens: [],
   rateLimit: null,
+  metricsToken: null,
   insecure: false,
   bodyLimitBytes: 4 * 1024 * 1024,
   sweepIntervalMs: 1_000,
   dashboardDir: null,
   mcpIdleMs: 60 * 60_000,
+  retainEventsMs: 30 * 86_400_000,
+  retainDoneMs: null,
+  retentionIntervalMs: 60_000,
 };
 
 export class ConfigError extends Error {
@@ -109,7 +124,9 @@ Options (environment variable in brackets):
   --database-url <url>     postgres://… selects PostgreSQL [DATABASE_URL]
   --database-schema <name> PostgreSQL schema for the tables [TC_DATABASE_SCHEMA]
                            (default task_coordinator)
-  --slots <n>              worker slots [TC_SLOTS] (default 5)
+  --slots <n>              worker slots of each project [TC_SLOTS] (default 5)
+  --project-slots <list>   projects with their own slot count, e.g. alpha=10,beta=2
+                           [TC_PROJECT_SLOTS]
   --lease-ttl <dur>        lease of claims and slots [TC_LEASE_TTL] (default 120s)
   --legacy-lease-ttl <dur> lease for original-endpoint clients, which never heartbeat
                            [TC_LEGACY_LEASE_TTL] (default 1h)
@@ -119,12 +136,16 @@ Options (environment variable in brackets):
   --rate-limit <n>         requests per second per client (token name, else address),
                            answered 429 RATE_LIMITED beyond it; 0 = off [TC_RATE_LIMIT] (default off)
   --rate-burst <n>         requests a client may send at once [TC_RATE_BURST] (default 2 x rate)
+  --metrics-token <secret> a token that may read GET /metrics only [TC_METRICS_TOKEN]
   --insecure               allow a non-loopback --host without a token
+  --retain-events <dur>    prune events older than this, or off [TC_RETAIN_EVENTS] (default 30d)
+  --retain-done <dur>      prune done/cancelled tasks unchanged for this long, or off
+                           [TC_RETAIN_DONE] (default off)
   --body-limit <size>      largest request body [TC_BODY_LIMIT] (default 4mb)
   -h, --help               show this help
   -v, --version            show the version
 
-Durations accept 90s, 2m, 1h or plain seconds.
+Durations accept 90s, 2m, 1h, 7d or plain seconds.
 `;
 
 export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; config: ServerConfig };
@@ -145,13 +166,17 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
         'database-url': { type: 'string' },
         'database-schema': { type: 'string' },
         slots: { type: 'string' },
+        'project-slots': { type: 'string' },
         'lease-ttl': { type: 'string' },
         'legacy-lease-ttl': { type: 'string' },
         token: { type: 'string', multiple: true },
         'rate-limit': { type: 'string' },
         'rate-burst': { type: 'string' },
+        'metrics-token': { type: 'string' },
         insecure: { type: 'boolean' },
         'body-limit': { type: 'string' },
+        'retain-events': { type: 'string' },
+        'retain-done': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -189,6 +214,17 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
     }
     config.slots = Number(slots);
   }
+  const projectSlots = pick('project-slots', 'TC_PROJECT_SLOTS');
+  if (projectSlots !== undefined) {
+    config.projectSlots = {};
+    for (const entry of projectSlots.split(',').map((e) => e.trim()).filter(Boolean)) {
+      const match = /^([A-Za-z0-9._:/-]{1,64})=(\d+)$/.exec(entry);
+      if (!match || Number(match[2]) < 1 || Number(match[2]) > LIMITS.slotMax) {
+        throw new ConfigError(`--project-slots: "${entry}" must be project=slots with slots from 1 to ${LIMITS.slotMax}`);
+      }
+      config.projectSlots[match[1] as string] = Number(match[2]);
+    }
+  }
   for (const [flag, variable, key] of [
     ['lease-ttl', 'TC_LEASE_TTL', 'leaseTtlMs'],
     ['legacy-lease-ttl', 'TC_LEGACY_LEASE_TTL', 'legacyLeaseTtlMs'],
@@ -201,7 +237,23 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
   }
   Object.assign(config, parseTokens((values.token as string[] | undefined) ?? [], env));
   config.rateLimit = parseRateLimit(pick('rate-limit', 'TC_RATE_LIMIT'), pick('rate-burst', 'TC_RATE_BURST'));
+  config.metricsToken = pick('metrics-token', 'TC_METRICS_TOKEN') ?? null;
   config.insecure = values.insecure === true;
+  for (const [flag, variable, key] of [
+    ['retain-events', 'TC_RETAIN_EVENTS', 'retainEventsMs'],
+    ['retain-done', 'TC_RETAIN_DONE', 'retainDoneMs'],
+  ] as const) {
+    const text = pick(flag, variable);
+    if (text === undefined) continue;
+    if (text.trim() === 'off' || text.trim() === '0') {
+      config[key] = null;
+      continue;
+    }
+    const ms = parseDuration(text, `--${flag}`);
+    // Shorter than a minute would prune events a reconnecting client is about to resume from.
+    if (ms < 60_000) throw new ConfigError(`--${flag}: must be at least 1m, or off`);
+    config[key] = ms;
+  }
   const bodyLimit = pick('body-limit', 'TC_BODY_LIMIT');
   if (bodyLimit !== undefined) config.bodyLimitBytes = parseByteSize(bodyLimit, '--body-limit');
   return { kind: 'serve', config };

@@ -21,6 +21,8 @@ import { send } from './http/v1-handler.js';
 import { attachLive } from './live/socket.js';
 import { ThroughputSampler } from './live/throughput.js';
 import { Wakeups } from './live/wakeups.js';
+import { createMetricsHandler, Metrics } from './ops/metrics.js';
+import { Retention } from './ops/retention.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const VERSION = (createRequire(import.meta.url)(join(packageRoot, 'package.json')) as { version: string }).version;
@@ -34,11 +36,14 @@ export interface StartOptions {
   log?: Logger;
   /** Inject a clock (tests); the store uses it for leases. */
   clock?: () => Instant;
+  /** Export process metrics (CPU, memory, event loop) on /metrics (the CLI turns it on). */
+  processMetrics?: boolean;
 }
 
 export interface RunningServer {
   readonly config: ServerConfig;
   readonly store: Store;
+  readonly metrics: Metrics;
   readonly apiUrl: string;
   readonly dashboardUrl: string | null;
   /** The MCP Streamable HTTP endpoint. */
@@ -49,6 +54,8 @@ export interface RunningServer {
   mcpSessions(): number;
   /** Runs one lease sweep now (the sweeper also runs every sweepIntervalMs). */
   sweep(): Promise<void>;
+  /** Runs retention now until nothing is left to prune (it also runs every retentionIntervalMs). */
+  prune(): Promise<{ events: number; tasks: number }>;
   /** Stops accepting, releases long-polls, finishes in-flight requests, closes the store. */
   close(): Promise<void>;
 }
@@ -104,15 +111,15 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       `refusing to listen on ${config.host} without a token: anyone on the network could change the board. Set --token (or TC_TOKEN), or pass --insecure`,
     );
   }
-  let store: Store;
+  let opened: Store;
   const common = {
-    config: { slots: config.slots, leaseTtlMs: config.leaseTtlMs },
+    config: { slots: config.slots, projectSlots: config.projectSlots, leaseTtlMs: config.leaseTtlMs },
     ...(options.clock ? { clock: options.clock } : {}),
     onListenerError: (error: unknown) => log('event listener failed', error),
     actor: currentActor,
   };
   try {
-    store =
+    opened =
       config.databaseUrl !== null
         ? await openPostgresStore({ connectionString: config.databaseUrl, schema: config.databaseSchema, ...common })
         : await openSqliteStore({ file: config.db, ...common });
@@ -121,13 +128,22 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     throw new StartupError(error instanceof DomainError ? error.message : `cannot open ${where}: ${(error as Error).message}`);
   }
 
-  const wakeups = new Wakeups(store);
+  const metrics: Metrics = new Metrics({ store: opened, waiting: (): number => wakeups.waiting, processMetrics: options.processMetrics ?? false });
+  const store: Store = metrics.instrument(opened);
+  const wakeups: Wakeups = new Wakeups(store);
   const throughput = new ThroughputSampler(store);
   const guard = createGuard({ loopback, token: config.token, tokens: config.tokens });
   const limiter = config.rateLimit === null ? null : createRateLimiter(config.rateLimit, guard);
   /** The seconds a client must wait, or 0 when its request may go on. Health probes are never limited. */
   const throttled = (req: IncomingMessage): number =>
     limiter === null || req.url === '/api/health' ? 0 : limiter.take(limiter.keyOf(req));
+  const metricsHandler = createMetricsHandler({
+    metrics,
+    guard,
+    apiToken: config.token !== null || config.tokens.length > 0,
+    metricsGuard: config.metricsToken === null ? null : createGuard({ loopback, token: config.metricsToken }),
+    log,
+  });
   const startedAt = Date.now();
   const appOptions = {
     store,
@@ -143,7 +159,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const servers: HttpServer[] = [];
   const sockets: SocketServer[] = [];
   const detach: Array<() => void> = [];
-  const v1 = createV1Handler({ store, wakeups, throughput, guard, log, bodyLimitBytes: config.bodyLimitBytes });
+  const v1 = createV1Handler({ store, wakeups, throughput, guard, log, metrics, bodyLimitBytes: config.bodyLimitBytes });
   const mcp = createMcpEndpoint({ store, wakeups, guard, log, version: VERSION, bodyLimitBytes: config.bodyLimitBytes, idleMs: config.mcpIdleMs });
   const serve = (dashboardDir: string | null) => {
     const app = createApp({ ...appOptions, dashboardDir });
@@ -151,7 +167,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       const wait = throttled(req);
       if (wait > 0) return rateLimited(req, res, wait);
       runAs(actorOf(req, guard), () => {
-        if (!v1(req, res) && !mcp.handle(req, res)) app(req, res);
+        if (v1(req, res) || metricsHandler(req, res)) return;
+        // /api/v1 times itself per operation; the rest is grouped coarsely (original endpoints, /mcp, files).
+        const started = process.hrtime.bigint();
+        const route = req.url?.startsWith('/mcp') ? 'mcp' : req.url?.startsWith('/api/') ? 'api' : 'other';
+        res.once('finish', () => metrics.observeRequest(route, req.method ?? 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+        if (!mcp.handle(req, res)) app(req, res);
       });
     });
     // Requests Node's parser refuses (headers over 16 KiB, malformed HTTP) never reach a handler.
@@ -192,6 +213,16 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     return server;
   };
 
+  const retention = new Retention({
+    store,
+    metrics,
+    log,
+    clock: options.clock ?? Date.now,
+    retainEventsMs: config.retainEventsMs,
+    retainDoneMs: config.retainDoneMs,
+    intervalMs: config.retentionIntervalMs,
+  });
+
   let sweeper: NodeJS.Timeout | null = null;
   let sweeping: Promise<void> | null = null;
   const sweep = async () => {
@@ -216,6 +247,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     (closed ??= (async () => {
       if (sweeper) clearInterval(sweeper);
       await sweeping;
+      await retention.close();
       wakeups.close();
       throughput.close();
       await mcp.close();
@@ -239,6 +271,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         ),
       );
       for (const io of sockets) io.engine?.close();
+      metrics.close();
       await store.close();
     })());
 
@@ -252,9 +285,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     }
     sweeper = setInterval(() => void sweep(), config.sweepIntervalMs);
     sweeper.unref();
+    retention.start();
     return {
       config,
       store,
+      metrics,
       port,
       dashboardPort,
       apiUrl: urlOf(config.host, port),
@@ -262,6 +297,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       dashboardUrl: dashboardPort === null ? null : urlOf(config.host, dashboardPort),
       mcpSessions: () => mcp.sessions,
       sweep,
+      prune: () => retention.runOnce(),
       close,
     };
   } catch (error) {

@@ -6,6 +6,8 @@ import { DomainError } from './errors.js';
 export interface CoordinatorConfig {
   /** Worker slots per project, numbered 1..slots. */
   slots: number;
+  /** Projects with a slot count of their own (others have `slots`). */
+  projectSlots: Readonly<Record<string, number>>;
   /** Lease length for claims, slots and heartbeats, in milliseconds. */
   leaseTtlMs: number;
   /** maxAttempts of a task added without one. */
@@ -14,6 +16,7 @@ export interface CoordinatorConfig {
 
 export const DEFAULT_CONFIG: CoordinatorConfig = {
   slots: 5,
+  projectSlots: {},
   leaseTtlMs: 120_000,
   defaultMaxAttempts: DEFAULT_MAX_ATTEMPTS,
 };
@@ -23,6 +26,11 @@ export function resolveConfig(partial: Partial<CoordinatorConfig> = {}): Coordin
   if (!Number.isInteger(config.slots) || config.slots < 1 || config.slots > LIMITS.slotMax) {
     throw new DomainError('VALIDATION_FAILED', `slots must be an integer from 1 to ${LIMITS.slotMax}`);
   }
+  for (const [project, slots] of Object.entries(config.projectSlots)) {
+    if (!Number.isInteger(slots) || slots < 1 || slots > LIMITS.slotMax) {
+      throw new DomainError('VALIDATION_FAILED', `slots of project ${project} must be an integer from 1 to ${LIMITS.slotMax}`);
+    }
+  }
   if (!Number.isInteger(config.leaseTtlMs) || config.leaseTtlMs < LIMITS.leaseTtlMinMs || config.leaseTtlMs > LIMITS.leaseTtlMaxMs) {
     throw new DomainError('VALIDATION_FAILED', `lease TTL must be from ${LIMITS.leaseTtlMinMs} ms to ${LIMITS.leaseTtlMaxMs} ms`);
   }
@@ -30,6 +38,11 @@ export function resolveConfig(partial: Partial<CoordinatorConfig> = {}): Coordin
     throw new DomainError('VALIDATION_FAILED', `maxAttempts must be from 1 to ${LIMITS.maxAttemptsMax}`);
   }
   return config;
+}
+
+/** How many worker slots `project` has. */
+export function slotsFor(config: CoordinatorConfig, project: string): number {
+  return Object.hasOwn(config.projectSlots, project) ? (config.projectSlots[project] as number) : config.slots;
 }
 
 /** What every rule receives: the instant of the command, the settings and the id source. */

@@ -1,7 +1,7 @@
 // The Store every database gets: validates input, runs the rule as a program on the backend, fans out events.
-import { resolveConfig, type CoordinatorConfig, type RuleContext } from './config.js';
+import { resolveConfig, slotsFor, type CoordinatorConfig, type RuleContext } from './config.js';
 import { DomainError } from './errors.js';
-import { TASK_STATUSES, type Actor, type BoardStats, type Instant, type SlotView, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from './model.js';
+import { TASK_STATUSES, type Actor, type BoardStats, type Instant, type ProjectOverview, type SlotView, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from './model.js';
 import type { Program } from './engine/program.js';
 import {
   AddTasksInputSchema,
@@ -22,6 +22,7 @@ import {
   HistoryQuerySchema,
   ListTasksQuerySchema,
   ProjectSchema,
+  PruneInputSchema,
   ReleaseSlotInputSchema,
   ReleaseTaskInputSchema,
   ResetTaskInputSchema,
@@ -43,6 +44,7 @@ import {
   type HeartbeatInput,
   type HistoryQuery,
   type ListTasksQuery,
+  type PruneInput,
   type ReleaseSlotInput,
   type ReleaseTaskInput,
   type ResetTaskInput,
@@ -50,7 +52,7 @@ import {
   type StatsQuery,
 } from './schemas.js';
 import { failValidation, parseInput } from './validate.js';
-import type { Backend, EventListener, Store, StoreKind, TaskPage } from './store.js';
+import type { Backend, EventListener, PruneResult, Store, StoreKind, TaskPage } from './store.js';
 import { addTasks, type AddTasksResult } from './rules/add.js';
 import { claimNextTask, claimTask, type ClaimResult } from './rules/claim.js';
 import { completeTask, failTask, releaseTask, startTask, type CompleteResult, type TaskResult } from './rules/holder.js';
@@ -58,6 +60,7 @@ import { cancelTask, cleanAll, editTask, resetTask, type CleanAllResult } from '
 import { claimSlot, heartbeat, releaseSlot, type HeartbeatResult, type ReleaseSlotResult, type SlotResult } from './rules/slots.js';
 import { expireLeases, type ExpireResult } from './rules/leases.js';
 import { defaultClock, defaultIdGenerator } from './defaults.js';
+import type { ImportBatch } from './board-transfer.js';
 
 export interface CoordinatorOptions {
   config?: Partial<CoordinatorConfig>;
@@ -242,7 +245,7 @@ export class Coordinator implements Store {
   async listSlots(input: { project?: string } = {}): Promise<SlotView[]> {
     const project = input.project === undefined ? DEFAULT_PROJECT : parseInput(ProjectSchema, input.project, 'project');
     const held = new Map((await this.backend.heldSlots(project)).map((s) => [s.slot, s] as const));
-    const count = Math.max(this.config.slots, ...held.keys());
+    const count = Math.max(slotsFor(this.config, project), ...held.keys());
     const views: SlotView[] = [];
     for (let slot = 1; slot <= count; slot++) {
       const row = held.get(slot);
@@ -263,9 +266,17 @@ export class Coordinator implements Store {
       project,
       tasks,
       total: TASK_STATUSES.reduce((sum, status) => sum + tasks[status], 0),
-      slots: { total: Math.max(this.config.slots, ...slots.map((s) => s.slot)), held: slots.length, busy: slots.filter((s) => s.taskId !== null).length },
+      slots: { total: Math.max(slotsFor(this.config, project), ...slots.map((s) => s.slot)), held: slots.length, busy: slots.filter((s) => s.taskId !== null).length },
       lastSeq,
     };
+  }
+
+  async overview(): Promise<ProjectOverview[]> {
+    return (await this.backend.overview()).map(({ project, counts, held, busy }) => ({
+      project,
+      tasks: Object.fromEntries(TASK_STATUSES.map((status) => [status, counts[status] ?? 0])) as Record<TaskStatus, number>,
+      slots: { held, busy },
+    }));
   }
 
   async taskHistory(query: HistoryQuery): Promise<TaskEvent[]> {
@@ -275,7 +286,27 @@ export class Coordinator implements Store {
 
   async events(query: EventsQuery = {}): Promise<TaskEvent[]> {
     const q = parseInput(EventsQuerySchema, query, 'query');
-    return this.backend.events(q.project ?? null, q.afterSeq ?? 0, q.limit ?? DEFAULT_PAGE);
+    return this.backend.events({
+      project: q.project ?? null,
+      afterSeq: q.afterSeq ?? 0,
+      limit: q.limit ?? DEFAULT_PAGE,
+      taskId: q.taskId ?? null,
+      workerId: q.workerId ?? null,
+      types: q.type ?? null,
+      since: q.since ?? null,
+      until: q.until ?? null,
+    });
+  }
+
+  async prune(input: PruneInput): Promise<PruneResult> {
+    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
+    const q = parseInput(PruneInputSchema, input, 'prune');
+    return this.backend.prune(q.eventsBefore ?? null, q.tasksBefore ?? null, q.limit ?? 500);
+  }
+
+  async importRecords(batch: ImportBatch): Promise<void> {
+    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
+    await this.backend.importRecords(batch);
   }
 
   async ping(): Promise<void> {

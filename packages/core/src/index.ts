@@ -31,3 +31,5 @@ export type { CleanAllResult } from './rules/admin.js';
 export type { HeartbeatResult, ReleaseSlotResult, SlotResult } from './rules/slots.js';
 export type { ExpireResult } from './rules/leases.js';
 export { defaultClock, defaultIdGenerator } from './defaults.js';
+export * from './plan.js';
+export * from './board-transfer.js';

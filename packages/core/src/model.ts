@@ -163,6 +163,13 @@ export interface Throughput {
   minutes: ThroughputMinute[];
 }
 
+/** One project at a glance, for metrics: tasks by status and slots in use. */
+export interface ProjectOverview {
+  project: string;
+  tasks: Record<TaskStatus, number>;
+  slots: { held: number; busy: number };
+}
+
 /** A task with the ids of the tasks that depend on it. */
 export interface TaskDetail extends Task {
   dependents: string[];

@@ -1,5 +1,6 @@
 // The row shape SQL stores share (snake_case columns, epoch-ms integers), and its mapping to the model.
 import type { Slot, Task, TaskEvent, TaskStatus } from './model.js';
+import type { BackendOverview } from './store.js';
 
 /** A task row with its dependencies and labels already decoded to arrays. */
 export interface TaskRow {
@@ -96,4 +97,20 @@ export function eventFromRow(row: EventRow): TaskEvent {
     slot: row.slot,
     data: row.data,
   };
+}
+
+/** Both SQL stores' overview: `GROUP BY project, status` on tasks and `GROUP BY project` on slots, merged. */
+export function overviewFromRows(
+  counts: ReadonlyArray<{ project: string; status: TaskStatus; n: number }>,
+  slots: ReadonlyArray<{ project: string; held: number; busy: number }>,
+): BackendOverview[] {
+  const byProject = new Map<string, BackendOverview>();
+  const entry = (project: string) => {
+    let found = byProject.get(project);
+    if (!found) byProject.set(project, (found = { project, counts: {}, held: 0, busy: 0 }));
+    return found;
+  };
+  for (const row of counts) entry(row.project).counts[row.status] = Number(row.n);
+  for (const row of slots) Object.assign(entry(row.project), { held: Number(row.held), busy: Number(row.busy) });
+  return [...byProject.values()].sort((a, b) => (a.project < b.project ? -1 : a.project > b.project ? 1 : 0));
 }

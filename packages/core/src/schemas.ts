@@ -1,6 +1,6 @@
 // zod schemas for every command and query: validate HTTP bodies, become MCP tool inputs, type clients.
 import { z } from 'zod';
-import { TASK_STATUSES } from './model.js';
+import { EVENT_TYPES, TASK_STATUSES } from './model.js';
 
 /** Every limit in one table; the numbers are also what error messages and docs quote. */
 export const LIMITS = {
@@ -251,8 +251,13 @@ export type HistoryQuery = z.input<typeof HistoryQuerySchema>;
 
 export const EventsQuerySchema = z.strictObject({
   project: ProjectSchema.optional().describe('Only this project\'s events; all projects when omitted'),
-  afterSeq: z.number().int().min(0).optional(),
+  afterSeq: z.number().int().min(0).optional().describe('Only events with a larger seq (the cursor: pass the last seq you read)'),
   limit: z.number().int().min(1).max(LIMITS.pageMax).optional(),
+  taskId: TaskIdSchema.optional().describe('Only events of this task'),
+  workerId: WorkerIdSchema.optional().describe('Only events of this worker'),
+  type: z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length).optional().describe('Only events of these types'),
+  since: InstantInputSchema.optional().describe('Only events at or after this instant (ISO-8601 or epoch ms)'),
+  until: InstantInputSchema.optional().describe('Only events before this instant (ISO-8601 or epoch ms)'),
 });
 export type EventsQuery = z.input<typeof EventsQuerySchema>;
 
@@ -263,3 +268,10 @@ export const ExpireLeasesInputSchema = z.strictObject({
   limit: z.number().int().min(1).max(LIMITS.pageMax).optional(),
 });
 export type ExpireLeasesInput = z.input<typeof ExpireLeasesInputSchema>;
+
+export const PruneInputSchema = z.strictObject({
+  eventsBefore: InstantInputSchema.nullable().optional().describe('Remove events recorded before this instant (the newest event always stays)'),
+  tasksBefore: InstantInputSchema.nullable().optional().describe('Remove done and cancelled tasks last changed before this instant that no remaining task depends on'),
+  limit: z.number().int().min(1).max(LIMITS.pageMax).optional().describe('At most this many events and this many tasks in one pass (default 500)'),
+});
+export type PruneInput = z.input<typeof PruneInputSchema>;

@@ -1,7 +1,8 @@
 // The store contract (what the server calls) and the backend seam (what each database implements).
 import type { CoordinatorConfig } from './config.js';
-import type { BoardStats, Instant, Slot, SlotView, Task, TaskDetail, TaskEvent, TaskStatus } from './model.js';
+import type { BoardStats, EventType, Instant, ProjectOverview, Slot, SlotView, Task, TaskDetail, TaskEvent, TaskStatus } from './model.js';
 import type { Program } from './engine/program.js';
+import type { ImportBatch } from './board-transfer.js';
 import type {
   AddTasksInput,
   CancelTaskInput,
@@ -19,6 +20,7 @@ import type {
   HeartbeatInput,
   HistoryQuery,
   ListTasksQuery,
+  PruneInput,
   ReleaseSlotInput,
   ReleaseTaskInput,
   ResetTaskInput,
@@ -76,14 +78,71 @@ export interface Store {
   listSlots(input?: { project?: string }): Promise<SlotView[]>;
   taskHistory(query: HistoryQuery): Promise<TaskEvent[]>;
   stats(query?: StatsQuery): Promise<BoardStats>;
-  /** Committed events after `afterSeq`, in seq order. */
+  /** Every project that has tasks or held slots, by project name: what metrics export. */
+  overview(): Promise<ProjectOverview[]>;
+  /** Committed events after `afterSeq` matching every filter given, in seq order (the audit log). */
   events(query?: EventsQuery): Promise<TaskEvent[]>;
   /** Calls `listener` with every event this store commits, after it commits, in seq order. */
   subscribe(listener: EventListener): () => void;
 
+  /**
+   * One retention pass, a short transaction of its own: removes at most `limit` events older than
+   * `eventsBefore` and at most `limit` finished tasks (done, cancelled) last changed before
+   * `tasksBefore`. The newest event always stays (seqs go on from it). A task is removed only when
+   * no remaining task depends on it, so nothing left ever names a missing dependency: a finished
+   * chain goes leaf first, over successive passes. Adding a task that depends on a removed one is
+   * UNKNOWN_DEPENDENCY, as for any id that does not exist.
+   */
+  prune(input: PruneInput): Promise<PruneResult>;
+
+  /**
+   * Writes rows exactly as given (ids, statuses, versions, event seqs), in one transaction: the
+   * receiving end of moving a board between stores (see board-transfer.ts, which refuses a store
+   * that is not empty). Later events get seqs after the largest imported one.
+   */
+  importRecords(batch: ImportBatch): Promise<void>;
+
   /** Resolves when the database answers; rejects with STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** How many rows one retention pass removed. */
+export interface PruneResult {
+  events: number;
+  tasks: number;
+}
+
+/** A project's counts as a backend reads them (statuses without tasks may be missing). */
+export interface BackendOverview {
+  project: string;
+  counts: Partial<Record<TaskStatus, number>>;
+  held: number;
+  busy: number;
+}
+
+/** An events query after validation: null means "any". `since` is inclusive, `until` exclusive. */
+export interface EventFilter {
+  project: string | null;
+  afterSeq: number;
+  limit: number;
+  taskId: string | null;
+  workerId: string | null;
+  types: EventType[] | null;
+  since: Instant | null;
+  until: Instant | null;
+}
+
+/** Whether an event passes a filter (beyond afterSeq and limit): the memory store's test, and the SQL stores' spec. */
+export function eventMatches(event: TaskEvent, filter: EventFilter): boolean {
+  return (
+    (filter.project === null || event.project === filter.project) &&
+    (filter.taskId === null || event.taskId === filter.taskId) &&
+    (filter.workerId === null || event.workerId === filter.workerId) &&
+    (filter.types === null || filter.types.includes(event.type)) &&
+    (filter.since === null || event.at >= filter.since) &&
+    (filter.until === null || event.at < filter.until)
+  );
 }
 
 /** A list query after validation, as backends receive it. */
@@ -115,10 +174,16 @@ export interface Backend {
   listTasks(query: ListQuery): Promise<{ tasks: Task[]; lastOrd: number | null }>;
   heldSlots(project: string): Promise<Slot[]>;
   countByStatus(project: string): Promise<Partial<Record<TaskStatus, number>>>;
+  /** Task counts by status and held/busy slots of every project that has either, sorted by project. */
+  overview(): Promise<BackendOverview[]>;
   /** The seq of the newest committed event; 0 when there is none. */
   lastSeq(): Promise<number>;
   history(project: string, taskId: string, limit: number): Promise<TaskEvent[]>;
-  events(project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]>;
+  /** Store.importRecords: the rows as given, one transaction. */
+  importRecords(batch: ImportBatch): Promise<void>;
+  /** One retention pass as Store.prune describes it (null: that kind is not pruned). */
+  prune(eventsBefore: Instant | null, tasksBefore: Instant | null, limit: number): Promise<PruneResult>;
+  events(filter: EventFilter): Promise<TaskEvent[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
   /**

@@ -125,6 +125,12 @@ export class EventFeed {
     }
   }
 
+  /** Marks events up to `seq` as delivered without handing them on (imported history is not news). */
+  async skipTo(seq: number): Promise<void> {
+    await this.running;
+    if (seq > this.delivered) this.delivered = seq;
+  }
+
   /** After a local commit: its events (and any before them) reach subscribers before the caller hears back. */
   async committed(events: readonly TaskEvent[]): Promise<void> {
     if (!events.length || events.at(-1)!.seq <= this.delivered) return;

@@ -3,7 +3,7 @@
 // connection before COMMIT). A connection lost *during* COMMIT leaves the outcome unknown: that is
 // reported (STORE_UNAVAILABLE), never retried, so no command is ever applied twice.
 import pg from 'pg';
-import { DomainError, runAsync, type Backend, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
+import { DomainError, runAsync, type Backend, type BackendOverview, type EventFilter, type ImportBatch, type PruneResult, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
 import { migrate, quoteIdent } from './migrations/index.js';
 import * as q from './queries.js';
 import { EventFeed } from './event-feed.js';
@@ -186,6 +186,10 @@ export class PgBackend implements Backend {
     return this.read((db) => q.countByStatus(db, project));
   }
 
+  overview(): Promise<BackendOverview[]> {
+    return this.read((db) => q.overview(db));
+  }
+
   /** The settled end of the log (see event-feed.ts): every event up to it is visible. */
   async lastSeq(): Promise<number> {
     return this.eventFeed.settled;
@@ -196,10 +200,51 @@ export class PgBackend implements Backend {
   }
 
   /** Only settled events: a reader never sees seq 11 before seq 10 has committed. */
-  async events(project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]> {
+  async events(filter: EventFilter): Promise<TaskEvent[]> {
     const settled = this.eventFeed.settled;
-    if (afterSeq >= settled) return [];
-    return (await this.read((db) => q.events(db, project, afterSeq, limit))).filter((e) => e.seq <= settled);
+    if (filter.afterSeq >= settled) return [];
+    const plain = filter.taskId === null && filter.workerId === null && filter.types === null && filter.since === null && filter.until === null;
+    const found = await this.read((db) => (plain ? q.events(db, filter.project, filter.afterSeq, filter.limit) : q.filteredEvents(db, filter)));
+    return found.filter((e) => e.seq <= settled);
+  }
+
+  async importRecords(batch: ImportBatch): Promise<void> {
+    await this.transaction(async (client) => {
+      await q.importRecords(client, batch);
+    });
+    // Imported events are history, not news: the feed starts after them instead of delivering them.
+    await this.eventFeed.skipTo(Math.max(0, ...batch.events.map((e) => e.seq)));
+  }
+
+  /** Runs `fn` in one transaction on a pooled connection (imports, retention). */
+  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw mapPgError(error);
+    }
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      broken = isConnectionError(error);
+      if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+      throw mapPgError(error);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** A retention pass: one short transaction; claims never wait on it (task candidates are SKIP LOCKED). */
+  async prune(eventsBefore: Instant | null, tasksBefore: Instant | null, limit: number): Promise<PruneResult> {
+    return this.transaction(async (client) => ({
+      events: eventsBefore === null ? 0 : await q.pruneEvents(client, eventsBefore, limit),
+      tasks: tasksBefore === null ? 0 : await q.pruneTasks(client, tasksBefore, limit),
+    }));
   }
 
   async ping(): Promise<void> {

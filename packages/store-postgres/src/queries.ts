@@ -8,6 +8,11 @@ import type { PoolClient, QueryResultRow } from 'pg';
 import {
   eventFromRow,
   NO_DEADLINE_KEY,
+  overviewFromRows,
+  emptyChange,
+  type ImportBatch,
+  type BackendOverview,
+  type EventFilter,
   slotFromRow,
   taskFromRow,
   type Change,
@@ -296,12 +301,93 @@ export async function countByStatus(db: Db, project: string): Promise<Partial<Re
   return Object.fromEntries(found.map((r) => [r.status, r.n]));
 }
 
+export async function overview(db: Db): Promise<BackendOverview[]> {
+  const [counts, slots] = await Promise.all([
+    rows<{ project: string; status: TaskStatus; n: number }>(db, 'SELECT project, status, count(*)::int AS n FROM tasks GROUP BY project, status', []),
+    rows<{ project: string; held: number; busy: number }>(db, 'SELECT project, count(*)::int AS held, count(task_id)::int AS busy FROM slots GROUP BY project', []),
+  ]);
+  return overviewFromRows(counts, slots);
+}
+
+/** Rows exactly as given (an import), in the caller's transaction; the seq sequence then continues after them. */
+export async function importRecords(db: Db, batch: ImportBatch): Promise<void> {
+  await persist(db, { ...emptyChange(), insertTasks: batch.tasks, insertSlots: batch.slots }, '');
+  const e = batch.events;
+  if (!e.length) return;
+  await db.query(
+    `INSERT INTO events (seq, at, type, project, task_id, worker_id, slot, data)
+     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::jsonb[])`,
+    [e.map((x) => x.seq), e.map((x) => x.at), e.map((x) => x.type), e.map((x) => x.project), e.map((x) => x.taskId), e.map((x) => x.workerId), e.map((x) => x.slot), e.map((x) => JSON.stringify(x.data))],
+  );
+  await db.query(`SELECT setval(pg_get_serial_sequence('events', 'seq'), (SELECT max(seq) FROM events))`);
+}
+
+/** Retention, events: the oldest first, never the newest (the log's end stays readable). */
+export async function pruneEvents(db: Db, before: number, limit: number): Promise<number> {
+  const result = await db.query(
+    `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < $1 AND seq < (SELECT max(seq) FROM events) ORDER BY seq LIMIT $2)`,
+    [before, limit],
+  );
+  return result.rowCount ?? 0;
+}
+
+/**
+ * Retention, tasks: finished tasks nothing remaining depends on. The candidates are locked first
+ * (SKIP LOCKED: a task a command holds waits for a later pass); the delete then re-checks for
+ * dependents in a fresh snapshot, so a task added meanwhile that depends on one keeps it. An add
+ * reads its dependencies FOR SHARE, so it either commits before the lock (and is seen here) or
+ * waits and finds the dependency gone (UNKNOWN_DEPENDENCY).
+ */
+export async function pruneTasks(db: Db, before: number, limit: number): Promise<number> {
+  const candidates = await rows<{ ord: string }>(
+    db,
+    `SELECT t.ord FROM tasks t
+     WHERE t.status IN ('done','cancelled') AND t.updated_at < $1
+       AND NOT EXISTS (SELECT 1 FROM task_dependencies d WHERE d.project = t.project AND d.depends_on = t.id)
+     ORDER BY t.updated_at, t.ord LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [before, limit],
+  );
+  if (!candidates.length) return 0;
+  const deleted = await rows<{ project: string; id: string }>(
+    db,
+    `DELETE FROM tasks t WHERE t.ord = ANY($1::bigint[])
+       AND NOT EXISTS (SELECT 1 FROM task_dependencies d WHERE d.project = t.project AND d.depends_on = t.id)
+     RETURNING t.project, t.id`,
+    [candidates.map((c) => c.ord)],
+  );
+  if (deleted.length) {
+    await db.query(`DELETE FROM task_dependencies d USING unnest($1::text[], $2::text[]) AS g(project, id) WHERE d.project = g.project AND d.task_id = g.id`, [
+      deleted.map((d) => d.project),
+      deleted.map((d) => d.id),
+    ]);
+  }
+  return deleted.length;
+}
+
 export async function lastSeq(db: Db): Promise<number> {
   return (await rows<{ seq: number | null }>(db, 'SELECT max(seq) AS seq FROM events', []))[0]?.seq ?? 0;
 }
 
 export async function history(db: Db, project: string, taskId: string, limit: number): Promise<TaskEvent[]> {
   return (await rows<EventRow>(db, 'SELECT * FROM events WHERE project = $1 AND task_id = $2 ORDER BY seq LIMIT $3', [project, taskId, limit])).map(toEvent);
+}
+
+/** The audit query: every filter given, in seq order. */
+export async function filteredEvents(db: Db, filter: EventFilter): Promise<TaskEvent[]> {
+  const params: unknown[] = [filter.afterSeq];
+  const where = ['seq > $1'];
+  const add = (clause: (n: number) => string, value: unknown) => {
+    params.push(value);
+    where.push(clause(params.length));
+  };
+  if (filter.project !== null) add((n) => `project = $${n}`, filter.project);
+  if (filter.taskId !== null) add((n) => `task_id = $${n}`, filter.taskId);
+  if (filter.workerId !== null) add((n) => `worker_id = $${n}`, filter.workerId);
+  if (filter.types !== null) add((n) => `type = ANY($${n}::text[])`, filter.types);
+  if (filter.since !== null) add((n) => `at >= $${n}`, filter.since);
+  if (filter.until !== null) add((n) => `at < $${n}`, filter.until);
+  params.push(filter.limit);
+  return (await rows<EventRow>(db, `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${params.length}`, params)).map(toEvent);
 }
 
 export async function events(db: Db, project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]> {

@@ -31,3 +31,4 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
 
 export { SqliteBackend, type SqliteBackendOptions };
 export { MIGRATIONS } from './migrations/index.js';
+export { assertNotInUse, backupSqliteFile, checkSqliteFile, restoreSqliteFile, type BackupResult, type RestoreResult, type SqliteFileCheck } from './file-ops.js';

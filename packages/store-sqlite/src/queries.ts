@@ -4,6 +4,11 @@ import {
   DomainError,
   eventFromRow,
   NO_DEADLINE_KEY,
+  overviewFromRows,
+  emptyChange,
+  type ImportBatch,
+  type BackendOverview,
+  type EventFilter,
   slotFromRow,
   taskFromRow,
   type EventRow as CoreEventRow,
@@ -161,6 +166,27 @@ export function prepareQueries(db: Database.Database) {
     ),
 
     countByStatus: db.prepare<[string], { status: TaskStatus; n: number }>(`SELECT status, COUNT(*) AS n FROM tasks WHERE project = ? GROUP BY status`),
+    overviewTasks: db.prepare<[], { project: string; status: TaskStatus; n: number }>(`SELECT project, status, COUNT(*) AS n FROM tasks GROUP BY project, status`),
+    overviewSlots: db.prepare<[], { project: string; held: number; busy: number }>(
+      `SELECT project, COUNT(*) AS held, SUM(task_id IS NOT NULL) AS busy FROM slots GROUP BY project`,
+    ),
+    // Retention. The newest event always stays: AUTOINCREMENT would continue anyway, but readers
+    // (lastSeq, Socket.IO resume) take the log's end from it.
+    pruneEvents: db.prepare<[number, number]>(
+      `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ? AND seq < (SELECT MAX(seq) FROM events) ORDER BY seq LIMIT ?)`,
+    ),
+    // Finished tasks nothing remaining depends on (a dependent's edges go with it, so none left means none).
+    prunableTasks: db.prepare<[number, number], { ord: number; project: string; id: string }>(
+      `SELECT t.ord, t.project, t.id FROM tasks t INDEXED BY tasks_finished
+       WHERE t.status IN ('done','cancelled') AND t.updated_at < ?
+         AND NOT EXISTS (SELECT 1 FROM task_dependencies d WHERE d.project = t.project AND d.depends_on = t.id)
+       ORDER BY t.updated_at, t.ord LIMIT ?`,
+    ),
+    deleteTaskEdges: db.prepare<[string, string]>(`DELETE FROM task_dependencies WHERE project = ? AND task_id = ?`),
+    deleteTaskByOrd: db.prepare<[number]>(`DELETE FROM tasks WHERE ord = ?`),
+    importEvent: db.prepare<[number, number, string, string, string | null, string | null, number | null, string]>(
+      `INSERT INTO events (seq, at, type, project, task_id, worker_id, slot, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
     lastSeq: db.prepare<[], { seq: number | null }>(`SELECT MAX(seq) AS seq FROM events`),
     history: db.prepare<[string, string, number], EventRow>(
       `SELECT * FROM events WHERE project = ? AND task_id = ? ORDER BY seq LIMIT ?`,
@@ -275,6 +301,30 @@ export function prepareQueries(db: Database.Database) {
       return Object.fromEntries(s.countByStatus.all(project).map((r) => [r.status, r.n]));
     },
 
+    overview(): BackendOverview[] {
+      return overviewFromRows(s.overviewTasks.all(), s.overviewSlots.all());
+    },
+
+    /** Rows exactly as given (an import); the caller runs it inside a transaction. */
+    importRecords(batch: ImportBatch): void {
+      this.persist({ ...emptyChange(), insertTasks: batch.tasks, insertSlots: batch.slots });
+      // An explicit seq also moves AUTOINCREMENT's counter: later events continue after it.
+      for (const e of batch.events) s.importEvent.run(e.seq, e.at, e.type, e.project, e.taskId, e.workerId, e.slot, JSON.stringify(e.data));
+    },
+
+    /** One retention pass; the caller runs it inside a transaction. */
+    prune(eventsBefore: number | null, tasksBefore: number | null, limit: number): { events: number; tasks: number } {
+      const events = eventsBefore === null ? 0 : s.pruneEvents.run(eventsBefore, limit).changes;
+      let tasks = 0;
+      if (tasksBefore !== null) {
+        for (const row of s.prunableTasks.all(tasksBefore, limit)) {
+          s.deleteTaskEdges.run(row.project, row.id);
+          tasks += s.deleteTaskByOrd.run(row.ord).changes;
+        }
+      }
+      return { events, tasks };
+    },
+
     lastSeq(): number {
       return s.lastSeq.get()?.seq ?? 0;
     },
@@ -283,8 +333,32 @@ export function prepareQueries(db: Database.Database) {
       return s.history.all(project, taskId, limit).map(toEvent);
     },
 
-    events(project: string | null, afterSeq: number, limit: number): TaskEvent[] {
-      return (project === null ? s.eventsAfter.all(afterSeq, limit) : s.projectEventsAfter.all(project, afterSeq, limit)).map(toEvent);
+    events(filter: EventFilter): TaskEvent[] {
+      const { project, afterSeq, limit } = filter;
+      const plain = filter.taskId === null && filter.workerId === null && filter.types === null && filter.since === null && filter.until === null;
+      // The live feed's two shapes stay prepared statements: they run on every Socket.IO resume and long-poll.
+      if (plain) return (project === null ? s.eventsAfter.all(afterSeq, limit) : s.projectEventsAfter.all(project, afterSeq, limit)).map(toEvent);
+      const where = ['seq > @afterSeq'];
+      if (project !== null) where.push('project = @project');
+      if (filter.taskId !== null) where.push('task_id = @taskId');
+      if (filter.workerId !== null) where.push('worker_id = @workerId');
+      if (filter.types !== null) where.push('type IN (SELECT value FROM json_each(@types))');
+      if (filter.since !== null) where.push('at >= @since');
+      if (filter.until !== null) where.push('at < @until');
+      const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`;
+      let statement = listCache.get(sql);
+      if (!statement) listCache.set(sql, (statement = db.prepare(sql)));
+      const rows = statement.all({
+        afterSeq,
+        limit,
+        ...(project !== null ? { project } : {}),
+        ...(filter.taskId !== null ? { taskId: filter.taskId } : {}),
+        ...(filter.workerId !== null ? { workerId: filter.workerId } : {}),
+        ...(filter.types !== null ? { types: JSON.stringify(filter.types) } : {}),
+        ...(filter.since !== null ? { since: filter.since } : {}),
+        ...(filter.until !== null ? { until: filter.until } : {}),
+      }) as EventRow[];
+      return rows.map(toEvent);
     },
   };
 }

@@ -6,7 +6,7 @@
 // command writes nothing, see commitGroup), one COMMIT makes the whole group durable, and only then
 // are their promises resolved. Nothing is acknowledged before its fsync.
 import Database from 'better-sqlite3';
-import { DomainError, runSync, type Backend, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
+import { DomainError, runSync, type Backend, type BackendOverview, type EventFilter, type ImportBatch, type PruneResult, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
 import { migrate } from './migrations/index.js';
 import { prepareQueries, type Queries } from './queries.js';
 import { mapSqliteError } from './sqlite-errors.js';
@@ -190,6 +190,10 @@ export class SqliteBackend implements Backend {
     return this.read(() => this.q.countByStatus(project));
   }
 
+  overview(): Promise<BackendOverview[]> {
+    return this.read(() => this.q.overview());
+  }
+
   lastSeq(): Promise<number> {
     return this.read(() => this.q.lastSeq());
   }
@@ -198,8 +202,33 @@ export class SqliteBackend implements Backend {
     return this.read(() => this.q.history(project, taskId, limit));
   }
 
-  events(project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]> {
-    return this.read(() => this.q.events(project, afterSeq, limit));
+  events(filter: EventFilter): Promise<TaskEvent[]> {
+    return this.read(() => this.q.events(filter));
+  }
+
+  importRecords(batch: ImportBatch): Promise<void> {
+    return this.read(() => this.inTransaction(() => this.q.importRecords(batch)));
+  }
+
+  /** Runs `fn` in its own BEGIN IMMEDIATE transaction (never inside a group: commits are synchronous). */
+  private inTransaction<T>(fn: () => T): T {
+    this.begin.run();
+    try {
+      const result = fn();
+      this.commit.run();
+      return result;
+    } catch (error) {
+      this.safeRollback();
+      throw error;
+    }
+  }
+
+  /**
+   * A retention pass in its own short transaction. Commands run synchronously inside a group
+   * commit, so this never interleaves with one; it only waits its turn like any writer.
+   */
+  prune(eventsBefore: Instant | null, tasksBefore: Instant | null, limit: number): Promise<PruneResult> {
+    return this.read(() => this.inTransaction(() => this.q.prune(eventsBefore, tasksBefore, limit)));
   }
 
   ping(): Promise<void> {

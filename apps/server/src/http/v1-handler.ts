@@ -11,6 +11,7 @@ import type { RequestGuard } from './security.js';
 import { inputOf, Reply, ROUTES, type RouteSpec } from '../routes/v1.js';
 import type { ThroughputSampler } from '../live/throughput.js';
 import type { Wakeups } from '../live/wakeups.js';
+import type { Metrics } from '../ops/metrics.js';
 
 interface Compiled {
   spec: RouteSpec;
@@ -112,6 +113,7 @@ export interface V1Options {
   throughput: ThroughputSampler;
   guard: RequestGuard;
   log: Logger;
+  metrics: Metrics;
   bodyLimitBytes: number;
 }
 
@@ -123,6 +125,9 @@ export function createV1Handler(options: V1Options): (req: IncomingMessage, res:
   const compiled = ROUTES.map(compile);
 
   const handle = async (req: IncomingMessage, res: ServerResponse, path: string, search: string): Promise<void> => {
+    const started = process.hrtime.bigint();
+    let operation = 'unmatched';
+    res.once('finish', () => options.metrics.observeRequest(operation, req.method ?? 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
     const refused = options.guard.check(req);
     if (refused) return sendDomainError(res, refused);
     if (!options.guard.authorized(req)) {
@@ -147,6 +152,7 @@ export function createV1Handler(options: V1Options): (req: IncomingMessage, res:
       return send(res, error.httpStatus, error.toBody(), { allow: allowed.join(', ') });
     }
     const { route, values } = match;
+    operation = route.spec.operationId;
     const params: Record<string, string> = {};
     route.params.forEach((name, i) => {
       try {
@@ -158,7 +164,7 @@ export function createV1Handler(options: V1Options): (req: IncomingMessage, res:
     const body = method === 'get' ? undefined : await readBody(req, options.bodyLimitBytes);
     if (method === 'get') req.resume();
     const input = inputOf(route.spec, { query: parseQuery(search), params, body });
-    const result = await route.spec.run({ store: options.store, wakeups: options.wakeups, throughput: options.throughput, res }, input);
+    const result = await route.spec.run({ store: options.store, wakeups: options.wakeups, throughput: options.throughput, metrics: options.metrics, res }, input);
     // A long-poll whose client left has nobody to answer.
     if (res.writableEnded || res.destroyed) return;
     if (result instanceof Reply) send(res, result.status, result.body);

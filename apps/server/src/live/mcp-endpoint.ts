@@ -1,7 +1,7 @@
 // /mcp: the same MCP tools over Streamable HTTP, one session per client, cleaned up on close and after idle.
 //
 // A session's worker id is the `X-Worker-Id` header of its first request, or `mcp-<session>`; its
-// project the `X-Project` header or "default". While a session is open the endpoint heartbeats
+// project the `X-Project` header, else the `?project=` query parameter, else "default". While a session is open the endpoint heartbeats
 // for its worker every TTL/3, as the stdio client does, so an agent thinking for an hour keeps its
 // claim. Closing a session (DELETE) gives back its worker's claims and slot, unless another open
 // session speaks for the same worker; a session idle for `idleMs` is dropped and its claims then
@@ -130,12 +130,14 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
     }
 
     const workerHeader = header(req, 'x-worker-id');
-    const projectHeader = header(req, 'x-project');
+    // The project: X-Project, or ?project= for clients that cannot set headers (one URL per project).
+    const projectParam = new URL(req.url ?? '/', 'http://localhost').searchParams.get('project') ?? undefined;
+    const projectHeader = header(req, 'x-project') ?? projectParam;
     if (workerHeader !== undefined && !WorkerIdSchema.safeParse(workerHeader).success) {
       return sendDomainError(res, new DomainError('VALIDATION_FAILED', 'invalid X-Worker-Id header'));
     }
     if (projectHeader !== undefined && !ProjectSchema.safeParse(projectHeader).success) {
-      return sendDomainError(res, new DomainError('VALIDATION_FAILED', 'invalid X-Project header'));
+      return sendDomainError(res, new DomainError('VALIDATION_FAILED', 'invalid project (X-Project header or ?project=)'));
     }
     const sessionId = randomUUID();
     const session: Session = {

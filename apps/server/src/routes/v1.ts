@@ -16,7 +16,9 @@ import {
   CompleteTaskInputSchema,
   CreateTaskInputSchema,
   DomainError,
+  LIMITS,
   EditTaskInputSchema,
+  EventsQuerySchema,
   FailTaskInputSchema,
   GetTaskInputSchema,
   HeartbeatInputSchema,
@@ -44,28 +46,68 @@ import {
 import { claimNextWaiting, MAX_WAIT_SECONDS } from '../live/claim-waiting.js';
 import type { ThroughputSampler } from '../live/throughput.js';
 import type { Wakeups } from '../live/wakeups.js';
+import type { Metrics } from '../ops/metrics.js';
+import { EXPORT_FORMATS, exportEvents } from '../ops/audit-export.js';
+import { loadPlan } from '../plans/plan-file.js';
 
 /** claim-next over HTTP: core's input plus how long to wait for work. */
 export const ClaimNextRequestSchema = ClaimNextInputSchema.extend({
   wait: z.number().min(0).max(MAX_WAIT_SECONDS).optional().describe(`Seconds to wait for work when none is available (0-${MAX_WAIT_SECONDS})`),
 });
 
-export const EventsRequestSchema = z.strictObject({
-  project: ProjectSchema.optional(),
-  afterSeq: z.number().int().min(0).optional().describe('Only events with a larger seq'),
-  limit: z.number().int().min(1).max(1000).optional(),
-  wait: z.number().min(0).max(MAX_WAIT_SECONDS).optional().describe('Seconds to wait when no event follows afterSeq'),
+export const EventsRequestSchema = EventsQuerySchema.extend({
+  wait: z.number().min(0).max(MAX_WAIT_SECONDS).optional().describe('Seconds to wait when no matching event follows afterSeq'),
+});
+
+export const EventsExportRequestSchema = EventsQuerySchema.omit({ limit: true }).extend({
+  format: z.enum(EXPORT_FORMATS).optional().describe('csv (default), json or jsonl'),
 });
 
 const AddOneRequestSchema = CreateTaskInputSchema.extend({ project: ProjectSchema.optional() });
 const AddRequestSchema = z.union([AddOneRequestSchema, AddTasksInputSchema]);
 const AddOneResultSchema = z.object({ task: TaskSchema, created: z.boolean() });
+export const PlanRequestSchema = z.strictObject({
+  plan: z
+    .union([z.string().min(1), z.record(z.string(), z.unknown())])
+    .describe('The plan: YAML or JSON text (errors then name lines), or the plan object. {name?, project?, parameters?, tasks:[{id, description, dependencies?, priority?, labels?, …}]}'),
+  prefix: z.string().max(64).optional().describe('Prepended to every plan id (and to dependencies on plan entries): start the same template many times'),
+  parameters: z.record(z.string(), z.string().max(LIMITS.descriptionMaxBytes)).optional().describe('Values for the template\'s {{parameters}}'),
+  project: ProjectSchema.optional().describe('Project to add to; defaults to the plan\'s own, then "default"'),
+  dryRun: z.boolean().optional().describe('Check the plan and answer the tasks and edges it would create, adding nothing (a preview)'),
+});
+
+const PlanResultSchema = z.object({
+  name: z.string().nullable(),
+  project: z.string(),
+  dryRun: z.boolean(),
+  tasks: z.array(z.object({ id: z.string(), description: z.string(), dependencies: z.array(z.string()).optional() }).loose()),
+  edges: z.array(z.object({ from: z.string().describe('the dependency'), to: z.string().describe('the task waiting for it') })),
+  created: z.array(z.string()).describe('Ids added by this call; empty on a dry run or an identical re-run'),
+});
+
+/** /stats: the board's counts plus this process's activity, for the dashboard's charts. */
+export const StatsResponseSchema = BoardStatsSchema.extend({
+  activity: z.object({
+    claims: z.number().int(),
+    completions: z.number().int(),
+    failures: z.number().int(),
+    retries: z.number().int(),
+    leaseExpiries: z.number().int(),
+    since: z.number().int().describe('When this server process started counting (epoch ms)'),
+  }),
+  server: z.object({
+    longPollsWaiting: z.number().int(),
+    storeErrors: z.number().int(),
+    retention: z.object({ passes: z.number().int(), events: z.number().int(), tasks: z.number().int() }),
+  }),
+});
 const ClaimNextResultSchema = z.union([ClaimResultSchema, z.object({ task: z.null(), slot: z.null(), resumed: z.literal(false) })]);
 
 export interface RouteContext {
   store: Store;
   wakeups: Wakeups;
   throughput: ThroughputSampler;
+  metrics: Metrics;
   /** The response being answered: a long-poll watches it to notice a client that went away. */
   res: ServerResponse;
 }
@@ -104,7 +146,7 @@ export interface RouteSpec {
   run: (ctx: RouteContext, input: Record<string, unknown>) => Promise<unknown>;
 }
 
-const NUMERIC = new Set(['limit', 'afterSeq', 'wait']);
+const NUMERIC = new Set(['limit', 'afterSeq', 'wait', 'since', 'until']);
 
 /** Query strings → typed values for the schemas: numbers where numbers go, lists split on commas. */
 function fromQuery(query: RawInput['query'], lists: readonly string[] = []): Record<string, unknown> {
@@ -189,6 +231,22 @@ export const ROUTES: readonly RouteSpec[] = [
       const { project, ...one } = input;
       const result = await store.addTasks({ ...(project === undefined ? {} : { project: project as string }), tasks: [one as never] });
       return new Reply(result.created.length ? 201 : 200, { task: result.tasks[0], created: result.created.length === 1 });
+    },
+  },
+  {
+    method: 'post',
+    path: '/plans',
+    operationId: 'loadPlan',
+    summary: 'Load a plan or instantiate a template: every task added atomically, or none with each error naming its entry and line; dryRun previews the tasks and edges',
+    tag: 'tasks',
+    from: 'body',
+    request: PlanRequestSchema,
+    response: PlanResultSchema,
+    status: 201,
+    run: async ({ store }, input) => {
+      const request = parseInput(PlanRequestSchema, input, 'plan request');
+      const result = await loadPlan(store, request);
+      return new Reply(result.created.length ? 201 : 200, result);
     },
   },
   {
@@ -367,14 +425,20 @@ export const ROUTES: readonly RouteSpec[] = [
     method: 'get',
     path: '/events',
     operationId: 'listEvents',
-    summary: 'Committed events after a seq, in order; wait up to 60 s for the next one',
+    summary:
+      'The audit log: committed events after a seq, in order, filtered by project, taskId, workerId, type (comma-separated), since and until (ISO-8601 or epoch ms); wait up to 60 s for the next one. Page on with afterSeq=nextCursor',
     tag: 'events',
     from: 'query',
+    lists: ['type'],
     request: EventsRequestSchema,
-    response: z.object({ events: z.array(TaskEventSchema), lastSeq: z.number().int() }),
+    response: z.object({
+      events: z.array(TaskEventSchema),
+      lastSeq: z.number().int(),
+      nextCursor: z.string().nullable().describe('Pass as afterSeq for the next page; null when this page was the last one'),
+    }),
     run: async ({ store, wakeups, res }, input) => {
-      const { wait, project, afterSeq = 0, limit } = parseInput(EventsRequestSchema, input, 'query');
-      const q = { afterSeq, ...(project ? { project } : {}), ...(limit ? { limit } : {}) };
+      const { wait, afterSeq = 0, limit = 100, ...filters } = parseInput(EventsRequestSchema, input, 'query');
+      const q = { ...filters, afterSeq, limit };
       let events = await store.events(q);
       if (!events.length && wait) {
         // Long-poll: arm, re-check, sleep until any event; repeat until one matches or time is up.
@@ -391,19 +455,39 @@ export const ROUTES: readonly RouteSpec[] = [
           }
         }
       }
-      return { events, lastSeq: events.at(-1)?.seq ?? afterSeq };
+      const lastSeq = events.at(-1)?.seq ?? afterSeq;
+      return { events, lastSeq, nextCursor: events.length === limit ? String(lastSeq) : null };
+    },
+  },
+  {
+    method: 'get',
+    path: '/events/export',
+    operationId: 'exportEvents',
+    summary: 'Download the audit log: every event matching the same filters as /events, as CSV, JSON or JSON Lines (streamed)',
+    tag: 'events',
+    from: 'query',
+    lists: ['type'],
+    request: EventsExportRequestSchema,
+    response: z.string().describe('text/csv, application/json (an array) or application/x-ndjson'),
+    run: async ({ store, res }, input) => {
+      const { format = 'csv', ...query } = parseInput(EventsExportRequestSchema, input, 'query');
+      await exportEvents(store, res, query, format);
+      return null;
     },
   },
   {
     method: 'get',
     path: '/stats',
     operationId: 'stats',
-    summary: 'Tasks by status, slots in use, the last event seq',
+    summary: 'Tasks by status, slots in use, the last event seq; claims, completions, failures and lease expiries since the server started (the figures of /metrics)',
     tag: 'events',
     from: 'query',
     request: StatsQuerySchema,
-    response: BoardStatsSchema,
-    run: ({ store }, input) => store.stats(input as never),
+    response: StatsResponseSchema,
+    run: async ({ store, metrics }, input) => {
+      const stats = await store.stats(input as never);
+      return { ...stats, activity: metrics.activityOf(stats.project), server: metrics.serverFigures() };
+    },
   },
   {
     method: 'get',

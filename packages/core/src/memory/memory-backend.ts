@@ -2,7 +2,8 @@
 import { DomainError } from '../errors.js';
 import { isActive, type Instant, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '../model.js';
 import { runSync, type Change, type Load, type Program } from '../engine/program.js';
-import type { Backend, ListQuery } from '../store.js';
+import type { ImportBatch } from '../board-transfer.js';
+import { eventMatches, type Backend, type BackendOverview, type EventFilter, type ListQuery, type PruneResult } from '../store.js';
 import { ReadyIndex, type Row } from './ready-index.js';
 
 interface ProjectState {
@@ -29,12 +30,26 @@ function copy<T>(value: T): T {
 }
 const cloneEvent = (event: TaskEvent): TaskEvent => copy(event);
 
+/** Index of the first event with seq > afterSeq in a seq-ordered list (binary search). */
+function firstAfter(events: readonly TaskEvent[], afterSeq: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((events[mid] as TaskEvent).seq <= afterSeq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class MemoryBackend implements Backend {
   readonly kind = 'memory' as const;
   private readonly projects = new Map<string, ProjectState>();
   private readonly log: TaskEvent[] = [];
   private readonly historyIndex = new Map<string, TaskEvent[]>();
   private ord = 0;
+  /** The last seq given; the log may have been pruned from the front, so not its length. */
+  private seq = 0;
   private closed = false;
 
   private project(name: string): ProjectState {
@@ -187,7 +202,7 @@ export class MemoryBackend implements Backend {
     for (const slot of [...change.insertSlots, ...change.updateSlots]) this.project(slot.project).slots.set(slot.slot, cloneSlot(slot));
     const committed: TaskEvent[] = [];
     for (const draft of change.events) {
-      const event: TaskEvent = { seq: this.log.length + 1, ...copy(draft) };
+      const event: TaskEvent = { seq: ++this.seq, ...copy(draft) };
       this.log.push(event);
       if (event.taskId !== null) {
         const key = `${event.project}\u0000${event.taskId}`;
@@ -236,21 +251,108 @@ export class MemoryBackend implements Backend {
     return counts;
   }
 
+  async overview(): Promise<BackendOverview[]> {
+    const out: BackendOverview[] = [];
+    for (const [project, state] of this.projects) {
+      if (state.tasks.size === 0 && state.slots.size === 0) continue;
+      const counts: Partial<Record<TaskStatus, number>> = {};
+      for (const { task } of state.tasks.values()) counts[task.status] = (counts[task.status] ?? 0) + 1;
+      const slots = [...state.slots.values()];
+      out.push({ project, counts, held: slots.length, busy: slots.filter((s) => s.taskId !== null).length });
+    }
+    return out.sort((a, b) => (a.project < b.project ? -1 : a.project > b.project ? 1 : 0));
+  }
+
   async lastSeq(): Promise<number> {
-    return this.log.length;
+    return this.seq;
   }
 
   async history(project: string, taskId: string, limit: number): Promise<TaskEvent[]> {
     return (this.historyIndex.get(`${project}\u0000${taskId}`) ?? []).slice(0, limit).map(cloneEvent);
   }
 
-  async events(project: string | null, afterSeq: number, limit: number): Promise<TaskEvent[]> {
+  async events(filter: EventFilter): Promise<TaskEvent[]> {
     const out: TaskEvent[] = [];
-    for (let i = afterSeq; i < this.log.length && out.length < limit; i++) {
-      const event = this.log[i] as TaskEvent;
-      if (project === null || event.project === project) out.push(cloneEvent(event));
+    const source = filter.taskId !== null && filter.project !== null ? (this.historyIndex.get(`${filter.project}\u0000${filter.taskId}`) ?? []) : this.log;
+    for (let i = firstAfter(source, filter.afterSeq); i < source.length && out.length < filter.limit; i++) {
+      const event = source[i] as TaskEvent;
+      if (eventMatches(event, filter)) out.push(cloneEvent(event));
     }
     return out;
+  }
+
+  async importRecords(batch: ImportBatch): Promise<void> {
+    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
+    for (const task of batch.tasks) {
+      const state = this.project(task.project);
+      const row: Row = { task: cloneTask(task), ord: ++this.ord };
+      state.tasks.set(task.id, row);
+      for (const dep of task.dependencies) {
+        let set = state.dependents.get(dep);
+        if (!set) state.dependents.set(dep, (set = new Set()));
+        set.add(task.id);
+      }
+      this.index(state, row, true);
+    }
+    for (const slot of batch.slots) this.project(slot.project).slots.set(slot.slot, cloneSlot(slot));
+    for (const draft of batch.events) {
+      const event = copy(draft);
+      this.log.push(event);
+      this.seq = Math.max(this.seq, event.seq);
+      if (event.taskId !== null) {
+        const key = `${event.project}\u0000${event.taskId}`;
+        const list = this.historyIndex.get(key);
+        if (list) list.push(event);
+        else this.historyIndex.set(key, [event]);
+      }
+    }
+  }
+
+  async prune(eventsBefore: Instant | null, tasksBefore: Instant | null, limit: number): Promise<PruneResult> {
+    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
+    let events = 0;
+    if (eventsBefore !== null) {
+      // The log is in seq order; remove old events from the front, always keeping the newest.
+      const doomed: TaskEvent[] = [];
+      for (let i = 0; i < this.log.length - 1 && doomed.length < limit; i++) {
+        const event = this.log[i] as TaskEvent;
+        if (event.at < eventsBefore) doomed.push(event);
+      }
+      if (doomed.length) {
+        const gone = new Set(doomed);
+        this.log.splice(0, this.log.length, ...this.log.filter((e) => !gone.has(e)));
+        for (const event of doomed) {
+          if (event.taskId === null) continue;
+          const key = `${event.project}\u0000${event.taskId}`;
+          const list = this.historyIndex.get(key);
+          if (!list) continue;
+          const kept = list.filter((e) => !gone.has(e));
+          if (kept.length) this.historyIndex.set(key, kept);
+          else this.historyIndex.delete(key);
+        }
+        events = doomed.length;
+      }
+    }
+    let tasks = 0;
+    if (tasksBefore !== null) {
+      const candidates: Array<{ state: ProjectState; row: Row }> = [];
+      for (const state of this.projects.values()) {
+        for (const row of state.tasks.values()) {
+          const { task } = row;
+          if ((task.status !== 'done' && task.status !== 'cancelled') || task.updatedAt >= tasksBefore) continue;
+          if ([...(state.dependents.get(task.id) ?? [])].some((id) => state.tasks.has(id))) continue;
+          candidates.push({ state, row });
+        }
+      }
+      candidates.sort((a, b) => a.row.task.updatedAt - b.row.task.updatedAt || a.row.ord - b.row.ord);
+      for (const { state, row } of candidates.slice(0, limit)) {
+        state.tasks.delete(row.task.id);
+        state.dependents.delete(row.task.id);
+        for (const dep of row.task.dependencies) state.dependents.get(dep)?.delete(row.task.id);
+        tasks++;
+      }
+    }
+    return { events, tasks };
   }
 
   async ping(): Promise<void> {

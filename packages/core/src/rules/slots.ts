@@ -3,7 +3,7 @@ import { DomainError } from '../errors.js';
 import type { Slot, Task } from '../model.js';
 import { ask, type Ask, type Program } from '../engine/program.js';
 import { ChangeSet } from '../engine/change-set.js';
-import type { RuleContext } from '../config.js';
+import { slotsFor, type RuleContext } from '../config.js';
 import type { z } from 'zod';
 import type { ClaimSlotInputSchema, HeartbeatInputSchema, ReleaseSlotInputSchema } from '../schemas.js';
 import { BACK_TO_QUEUE, extendLease } from './transitions.js';
@@ -28,15 +28,17 @@ export function* takeFreeSlot(
     if (mine) return { slot: mine, created: false };
   }
   let number = 0;
-  for (let n = 1; n <= ctx.config.slots; n++) {
+  const total = slotsFor(ctx.config, project);
+  for (let n = 1; n <= total; n++) {
     if (!held.has(n)) {
       number = n;
       break;
     }
   }
   if (number === 0) {
-    throw new DomainError('NO_FREE_SLOT', `all ${ctx.config.slots} worker slots are taken; wait for one to be released`, {
-      slots: ctx.config.slots,
+    throw new DomainError('NO_FREE_SLOT', `all ${total} worker slots of project ${project} are taken; wait for one to be released`, {
+      slots: total,
+      project,
     });
   }
   const slot: Slot = { project, slot: number, worker, taskId: null, leaseExpiresAt: ctx.now + ttlMs, claimedAt: ctx.now, lastSeenAt: ctx.now };

@@ -73,6 +73,36 @@ export function feedContract(h: Harness): void {
       expect((await store.events({ project: 'elsewhere' })).map((e) => e.taskId)).toEqual(['other']);
     });
 
+    it('filters the audit log by task, worker, type, project and time, a page at a time', async () => {
+      const { store, clock } = await h.open();
+      await store.addTasks({ tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b' }] });
+      await store.addTask({ id: 'a', description: 'other a', project: 'other' });
+      const t0 = clock.advance(1000);
+      await store.claimNextTask({ workerId: 'w1' });
+      await store.completeTask({ taskId: 'a', workerId: 'w1' });
+      const t1 = clock.advance(1000);
+      await store.claimNextTask({ workerId: 'w2' });
+      await store.failTask({ taskId: 'b', workerId: 'w2', error: 'no' });
+      await store.claimNextTask({ workerId: 'w1', project: 'other' });
+      const pick = (events: { type: string; taskId: string | null; project: string }[]) => events.map((e) => `${e.project}:${e.type}:${e.taskId ?? ''}`);
+
+      expect(pick(await store.events({ taskId: 'a', project: 'default' }))).toEqual(['default:task.added:a', 'default:task.claimed:a', 'default:task.completed:a']);
+      expect(pick(await store.events({ taskId: 'a' }))).toEqual(['default:task.added:a', 'other:task.added:a', 'default:task.claimed:a', 'default:task.completed:a', 'other:task.claimed:a']);
+      expect(pick(await store.events({ workerId: 'w1', type: ['task.claimed'] }))).toEqual(['default:task.claimed:a', 'other:task.claimed:a']);
+      expect(pick(await store.events({ type: ['task.completed', 'task.failed'], project: 'default' }))).toEqual(['default:task.completed:a', 'default:task.failed:b']);
+      expect(pick(await store.events({ since: t0, until: t1, type: ['task.claimed', 'task.completed'] }))).toEqual(['default:task.claimed:a', 'default:task.completed:a']);
+      expect(pick(await store.events({ since: new Date(t1).toISOString(), project: 'other' }))).toEqual(['other:slot.claimed:', 'other:task.claimed:a']);
+
+      // The cursor: afterSeq = the last seq read; pages of a filtered query cover every match once.
+      const all = await store.events({ workerId: 'w1' });
+      const first = await store.events({ workerId: 'w1', limit: 2 });
+      const rest = await store.events({ workerId: 'w1', afterSeq: first.at(-1)!.seq });
+      expect([...first, ...rest]).toEqual(all);
+      expect(all.every((e) => e.workerId === 'w1')).toBe(true);
+      await rejects(store.events({ type: ['task.exploded' as never] }), 'VALIDATION_FAILED');
+      await rejects(store.events({ since: 'yesterday' }), 'VALIDATION_FAILED');
+    });
+
     it('a task\'s history is its events, oldest first', async () => {
       const { store } = await h.open();
       await store.addTask({ id: 't', description: 't' });
@@ -137,6 +167,33 @@ export function feedContract(h: Harness): void {
         slots: { total: 4, held: 2, busy: 1 },
       });
       expect(stats.lastSeq).toBe((await store.events()).at(-1)?.seq);
+    });
+
+    it('overview counts every project\'s tasks by status and its slots, in project order', async () => {
+      const { store } = await h.open({ slots: 3 });
+      expect(await store.overview()).toEqual([]);
+      await store.addTasks({ project: 'beta', tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }] });
+      await store.addTask({ id: 'x', description: 'x', project: 'alpha' });
+      await store.claimNextTask({ workerId: 'w', project: 'beta' });
+      await store.claimSlot({ workerId: 'idle', project: 'gamma' });
+      const zero = { blocked: 0, available: 0, claimed: 0, working: 0, done: 0, failed: 0, cancelled: 0 };
+      expect(await store.overview()).toEqual([
+        { project: 'alpha', tasks: { ...zero, available: 1 }, slots: { held: 0, busy: 0 } },
+        { project: 'beta', tasks: { ...zero, claimed: 1, blocked: 1 }, slots: { held: 1, busy: 1 } },
+        { project: 'gamma', tasks: zero, slots: { held: 1, busy: 0 } },
+      ]);
+    });
+
+    it('slots are per project, and a project can have a slot count of its own', async () => {
+      const { store } = await h.open({ slots: 1, projectSlots: { big: 3 } });
+      await store.claimSlot({ workerId: 'a' });
+      await rejects(store.claimSlot({ workerId: 'b' }), 'NO_FREE_SLOT');
+      expect((await store.claimSlot({ workerId: 'b', project: 'other' })).slot.slot).toBe(1);
+      for (const worker of ['x', 'y', 'z']) await store.claimSlot({ workerId: worker, project: 'big' });
+      await rejects(store.claimSlot({ workerId: 'w', project: 'big' }), 'NO_FREE_SLOT');
+      expect((await store.listSlots({ project: 'big' })).map((s) => s.worker)).toEqual(['x', 'y', 'z']);
+      expect((await store.stats({ project: 'big' })).slots).toEqual({ total: 3, held: 3, busy: 0 });
+      expect((await store.stats()).slots.total).toBe(1);
     });
 
     it('projects are separate boards', async () => {

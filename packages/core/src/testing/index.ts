@@ -5,6 +5,8 @@ import { addContract } from './contract-add.js';
 import { claimContract } from './contract-claim.js';
 import { workContract } from './contract-work.js';
 import { feedContract } from './contract-feed.js';
+import { retentionContract } from './contract-retention.js';
+import { transferContract } from './contract-transfer.js';
 
 /**
  * Registers the store contract: every transition and error code, idempotency, all-or-nothing
@@ -19,6 +21,8 @@ export function describeStoreContract(options: StoreContractOptions): void {
     claimContract(harness);
     workContract(harness);
     feedContract(harness);
+    retentionContract(harness);
+    transferContract(harness);
   });
 }
 

@@ -2,9 +2,10 @@
 import type Database from 'better-sqlite3';
 import { DomainError } from '@task-coordinator/core';
 import * as m001 from './001-initial.js';
+import * as m002 from './002-audit-retention.js';
 
 /** Index i holds migration i+1; `PRAGMA user_version` records how many were applied. */
-export const MIGRATIONS: ReadonlyArray<{ name: string; sql: string }> = [m001];
+export const MIGRATIONS: ReadonlyArray<{ name: string; sql: string }> = [m001, m002];
 
 /**
  * Brings the schema up to date. The write lock makes two processes opening one file at once
