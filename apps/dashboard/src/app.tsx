@@ -5,6 +5,7 @@ import { BoardStore, type ConnectionState } from './live/board-store.js';
 import { BoardContext, useBoard, useBoardStore } from './live/use-board.js';
 import { Link, navigate, useLocation, withQuery } from './ui/router.js';
 import { AddTaskForm } from './views/add-task-form.js';
+import { AuditView } from './views/audit-view.js';
 import { BoardView } from './views/board-view.js';
 import { SlotsView } from './views/slots-view.js';
 import { TaskPage } from './views/task-page.js';
@@ -13,6 +14,7 @@ import { TokenPrompt } from './views/token-prompt.js';
 
 // The graph (React Flow and dagre) is half the code: loaded when first opened, not before the board.
 const GraphView = lazy(() => import('./views/graph-view.js').then((m) => ({ default: m.GraphView })));
+const PlansView = lazy(() => import('./views/plans-view.js').then((m) => ({ default: m.PlansView })));
 
 const CONNECTION_TEXT: Record<ConnectionState, string> = {
   connecting: 'Connecting…',
@@ -27,7 +29,9 @@ const VIEWS = [
   { path: '/slots', label: 'Slots' },
   { path: '/graph', label: 'Graph' },
   { path: '/throughput', label: 'Throughput' },
+  { path: '/audit', label: 'Audit' },
   { path: '/add', label: 'Add task' },
+  { path: '/plans', label: 'Plans' },
 ] as const;
 
 export function App() {
@@ -133,6 +137,14 @@ function Route() {
       return <ThroughputView />;
     case '/add':
       return <AddTaskForm />;
+    case '/audit':
+      return <AuditView />;
+    case '/plans':
+      return (
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          <PlansView />
+        </Suspense>
+      );
     default:
       return (
         <p>

@@ -26,19 +26,43 @@ export class ApiError extends Error {
   }
 }
 
+export interface EventFilter {
+  taskId?: string;
+  workerId?: string;
+  type?: readonly string[];
+  since?: string;
+  until?: string;
+}
+
+export interface PlanRequest {
+  plan: string;
+  prefix?: string;
+  parameters?: Record<string, string>;
+  dryRun?: boolean;
+}
+
+export interface PlanResult {
+  name: string | null;
+  project: string;
+  dryRun: boolean;
+  tasks: Array<{ id: string; description: string; dependencies?: string[] }>;
+  edges: Array<{ from: string; to: string }>;
+  created: string[];
+}
+
 type Query = Record<string, string | number | readonly string[] | undefined>;
 
 function queryString(query: Query): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
-    if (value === undefined) continue;
+    if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) continue;
     params.set(key, Array.isArray(value) ? value.join(',') : String(value));
   }
   const text = params.toString();
   return text ? `?${text}` : '';
 }
 
-async function request<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+async function send(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
   // The audit trail names who made each change: here, a person using the dashboard.
   const headers: Record<string, string> = { accept: 'application/json', 'x-worker-id': 'dashboard' };
   const token = getToken();
@@ -51,6 +75,12 @@ async function request<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?:
     if (signal?.aborted) throw error;
     throw new ApiError('NETWORK', 'the server cannot be reached', 0);
   }
+  if (!res.ok) await failure(res);
+  return res;
+}
+
+/** Throws the server's error, rebuilt from its {"error":{code,message,details}} body. */
+async function failure(res: Response): Promise<never> {
   const text = await res.text();
   let parsed: unknown = null;
   try {
@@ -58,12 +88,15 @@ async function request<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?:
   } catch {
     parsed = null;
   }
-  if (!res.ok) {
-    const error = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
-    const code = error?.code && error.code in ERROR_HTTP_STATUS ? (error.code as ErrorCode) : 'INTERNAL';
-    throw new ApiError(code, error?.message ?? `HTTP ${res.status}`, res.status, error?.details ?? {});
-  }
-  return parsed as T;
+  const error = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
+  const code = error?.code && error.code in ERROR_HTTP_STATUS ? (error.code as ErrorCode) : 'INTERNAL';
+  throw new ApiError(code, error?.message ?? `HTTP ${res.status}`, res.status, error?.details ?? {});
+}
+
+async function request<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const res = await send(method, path, body, signal);
+  const text = await res.text();
+  return (text ? JSON.parse(text) : null) as T;
 }
 
 /** One project's view of the API. */
@@ -87,6 +120,13 @@ export function api(project: string) {
     slots: (signal?: AbortSignal) => request<{ slots: SlotView[] }>('GET', `/api/v1/slots${queryString(p)}`, undefined, signal),
     throughput: (signal?: AbortSignal) => request<Throughput>('GET', `/api/v1/stats/throughput${queryString(p)}`, undefined, signal),
     cleanAll: () => request<{ removed: number; slotsFreed: number }>('POST', `/api/v1/clean-all${queryString(p)}`, {}),
+    /** The audit log, a page at a time (afterSeq = the previous page's nextCursor). */
+    events: (filter: EventFilter & { afterSeq?: number; limit?: number }, signal?: AbortSignal) =>
+      request<{ events: TaskEvent[]; lastSeq: number; nextCursor: string | null }>('GET', `/api/v1/events${queryString({ ...p, ...filter })}`, undefined, signal),
+    /** The whole filtered audit log as a file (fetched with the token, then saved by the browser). */
+    exportEvents: async (filter: EventFilter, format: 'csv' | 'json' | 'jsonl') =>
+      (await send('GET', `/api/v1/events/export${queryString({ ...p, ...filter, format })}`)).blob(),
+    loadPlan: (plan: PlanRequest) => request<PlanResult>('POST', `/api/v1/plans${queryString(p)}`, plan),
   };
 }
 
