@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../../../server/test/helpers.js';
+import { client, startTestServer, type TestServer } from '../../../server/test/helpers.js';
 import { buildDashboard, hasChromium, launch, screenshot, watchProblems } from './browser.js';
 
 let dist = '';
@@ -175,6 +175,65 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     await page.goto(`${server.dashboardUrl}/graph?task=b`);
     await page.locator('.react-flow__node.focus').waitFor();
     expect(await page.locator('.react-flow__node').count()).toBe(3);
+    expect(problems).toEqual([]);
+  });
+
+  it('the audit view filters by worker and type in the URL, names the token, and exports CSV', async () => {
+    const server = await startTestServer({ dashboardPort: 0, dashboardDir: dist, tokens: [{ name: 'ops', secret: 'audit-secret' }] });
+    const api = client(server.apiUrl, 'audit-secret');
+    await api.post('/api/v1/tasks', { tasks: [{ id: 'one', description: 'first' }, { id: 'two', description: 'second' }] });
+    await api.post('/api/v1/claim-next', { workerId: 'alice' }, { headers: { 'x-worker-id': 'alice' } });
+    await api.post('/api/v1/claim-next', { workerId: 'bob' }, { headers: { 'x-worker-id': 'bob' } });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${server.dashboardUrl}/audit`);
+    await page.getByLabel('Token', { exact: true }).fill('audit-secret');
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await page.locator('tr[data-event-type="task.claimed"]').first().waitFor();
+    // Two adds, two slots taken, two claims.
+    expect(await page.locator('tbody tr').count()).toBe(6);
+    // Filter: bob's claims only; the filter is in the URL.
+    await page.getByLabel('Worker').fill('bob');
+    await page.getByLabel('Worker').press('Enter');
+    await page.waitForURL(/workerId=bob/);
+    await page.getByLabel('Type').selectOption('task.claimed');
+    await page.waitForURL(/type=task.claimed/);
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+    const row = await page.locator('tbody tr').textContent();
+    expect(row).toContain('two');
+    expect(row).toContain('ops');
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export CSV' }).click();
+    const file = await (await download).path();
+    const { readFileSync } = await import('node:fs');
+    const csv = readFileSync(file, 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(2);
+    expect(csv[1]).toContain('task.claimed');
+    expect(csv[1]).toContain('bob');
+    await screenshot(page, 'audit');
+  });
+
+  it('previews a plan with its graph, names the line of an error, then loads it atomically', async () => {
+    const server = await startTestServer({ dashboardPort: 0, dashboardDir: dist });
+    const { page, problems } = await open(server, '/plans');
+    await page.getByLabel('Plan (YAML or JSON)').fill(['tasks:', '  - id: a', '    description: first', '  - id: b', '    description: second', '    dependencies: [missing]'].join('\n'));
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.locator('.plan-issues li').first().waitFor();
+    expect(await page.locator('.plan-issues').textContent()).toMatch(/line 6/);
+    expect((await server.http.get('/api/v1/tasks')).body.tasks).toEqual([]);
+
+    await page.getByLabel('Plan (YAML or JSON)').fill(['name: deploy', 'parameters:', '  env: {}', 'tasks:', '  - id: build', '    description: build for {{env}}', '  - id: ship', '    description: ship to {{env}}', '    dependencies: [build]'].join('\n'));
+    await page.getByLabel('Id prefix (optional)').fill('r1/');
+    await page.getByLabel('Parameters (one key=value per line)').fill('env=staging');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.locator('.plan-preview .react-flow__node').first().waitFor();
+    expect(await page.locator('.plan-preview .react-flow__node').count()).toBe(2);
+    expect(await page.locator('.plan-preview .react-flow__edge').count()).toBe(1);
+    expect((await server.http.get('/api/v1/tasks')).body.tasks).toEqual([]);
+    await screenshot(page, 'plan-preview');
+    await page.getByRole('button', { name: 'Load 2 task(s)' }).click();
+    await page.getByText('Loaded 2 new task(s)').waitFor();
+    const ship = await server.http.get('/api/v1/tasks/r1%2Fship');
+    expect(ship.body.task).toMatchObject({ description: 'ship to staging', dependencies: ['r1/build'], status: 'blocked' });
     expect(problems).toEqual([]);
   });
 
