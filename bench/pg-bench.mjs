@@ -16,6 +16,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const url = process.env.TC_TEST_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const quick = process.argv.includes('--quick');
+// --store: only the store-level comparison with pg-boss (no server replicas).
+const storeOnly = process.argv.includes('--store');
 const JOBS = quick ? 2000 : 6000;
 const CONCURRENCY = 16;
 const HTTP_WORKERS = 64;
@@ -178,20 +180,22 @@ try {
   row(`pg-boss: fetch→complete, ${CONCURRENCY} workers (jobs/s)`, boss);
   const ratio = round(store.rate / boss);
   row('our rate as a multiple of pg-boss', ratio, '>= 1.5');
-  const one = await httpCycles(1);
-  row(`HTTP: ${HTTP_WORKERS} workers, one replica (cycles/s)`, one.rate);
-  const two = await httpCycles(2);
-  row(`HTTP: ${HTTP_WORKERS} workers, two replicas (cycles/s)`, two.rate);
-  row('two replicas as a multiple of one', round(two.rate / one.rate), '>= 1.6');
-  row('HTTP 5xx answers', one.errors + two.errors, '0');
-  const latency = await crossReplicaLatency();
-  row('event added on replica B → Socket.IO client on A, p50 / p99 (ms)', `${latency.p50} / ${latency.p99}`, '<= 100');
-  mkdirSync(join(here, 'results'), { recursive: true });
-  writeFileSync(
-    join(here, 'results', 'pg.json'),
-    `${JSON.stringify({ at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, jobs: JOBS, concurrency: CONCURRENCY, store, boss, ratio, one, two, latency, rows }, null, 2)}\n`,
-  );
-  console.log(`\nwrote ${join('bench', 'results', 'pg.json')}`);
+  if (!storeOnly) {
+    const one = await httpCycles(1);
+    row(`HTTP: ${HTTP_WORKERS} workers, one replica (cycles/s)`, one.rate);
+    const two = await httpCycles(2);
+    row(`HTTP: ${HTTP_WORKERS} workers, two replicas (cycles/s)`, two.rate);
+    row('two replicas as a multiple of one', round(two.rate / one.rate), '>= 1.6');
+    row('HTTP 5xx answers', one.errors + two.errors, '0');
+    const latency = await crossReplicaLatency();
+    row('event added on replica B → Socket.IO client on A, p50 / p99 (ms)', `${latency.p50} / ${latency.p99}`, '<= 100');
+    mkdirSync(join(here, 'results'), { recursive: true });
+    writeFileSync(
+      join(here, 'results', 'pg.json'),
+      `${JSON.stringify({ at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, jobs: JOBS, concurrency: CONCURRENCY, store, boss, ratio, one, two, latency, rows }, null, 2)}\n`,
+    );
+    console.log(`\nwrote ${join('bench', 'results', 'pg.json')}`);
+  }
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   for (const name of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`).catch(() => undefined);
