@@ -43,7 +43,7 @@ function schema(name) {
 }
 
 async function ours() {
-  const store = await openPostgresStore({ connectionString: url, schema: schema('store'), poolSize: CONCURRENCY + 4, config: { slots: 100 } });
+  const store = await openPostgresStore({ connectionString: url, schema: schema('store'), poolSize: CONCURRENCY + 4, config: { slots: 100 }, ...(process.env.BENCH_GROUPS ? { maxGroups: Number(process.env.BENCH_GROUPS) } : {}) });
   for (let i = 0; i < JOBS; i += 1000) {
     await store.addTasks({ tasks: Array.from({ length: Math.min(1000, JOBS - i) }, (_, j) => ({ id: `t-${i + j}`, description: `job ${i + j}` })) });
   }
@@ -58,9 +58,9 @@ async function ours() {
     }),
   );
   const rate = JOBS / ((performance.now() - t0) / 1000);
-  const { retries } = store.database.stats;
+  const { retries, commands, groups, postponed } = store.database.stats;
   await store.close();
-  return { rate: Math.round(rate), retries };
+  return { rate: Math.round(rate), retries, commandsPerGroup: round(commands / groups, 1), postponed };
 }
 
 async function pgBoss() {
@@ -176,6 +176,7 @@ try {
   console.log(`${'metric'.padEnd(64)} ${'value'.padStart(12)}  target`);
   const store = await ours();
   row(`store: claim-next→complete, ${CONCURRENCY} workers (cycles/s)`, store.rate);
+  row('store: commands per group commit / postponed / rerun', `${store.commandsPerGroup} / ${store.postponed} / ${store.retries}`);
   const boss = await pgBoss();
   row(`pg-boss: fetch→complete, ${CONCURRENCY} workers (jobs/s)`, boss);
   const ratio = round(store.rate / boss);
