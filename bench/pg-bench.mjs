@@ -43,7 +43,7 @@ function schema(name) {
 }
 
 async function ours() {
-  const store = await openPostgresStore({ connectionString: url, schema: schema('store'), poolSize: CONCURRENCY + 4, config: { slots: 100 }, ...(process.env.BENCH_GROUPS ? { maxGroups: Number(process.env.BENCH_GROUPS) } : {}) });
+  const store = await openPostgresStore({ connectionString: url, schema: schema('store'), poolSize: CONCURRENCY + 4, config: { slots: 100 } });
   for (let i = 0; i < JOBS; i += 1000) {
     await store.addTasks({ tasks: Array.from({ length: Math.min(1000, JOBS - i) }, (_, j) => ({ id: `t-${i + j}`, description: `job ${i + j}` })) });
   }
