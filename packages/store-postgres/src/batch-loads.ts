@@ -15,10 +15,11 @@ export interface Request {
 }
 
 /**
- * What a round gives a request: its answer, or `again` for a claim-next that found available tasks
- * only under other transactions' locks (it asks once more next round: "no task" must mean none).
+ * What a round gives a request: its answer (with a tasks load, the slots holding those tasks,
+ * locked too), or `again` for a claim-next that found available tasks only under other
+ * transactions' locks (it asks once more next round: "no task" must mean none).
  */
-export type Reply = { value: unknown } | 'again';
+export type Reply = { value: unknown; slots?: Slot[] } | 'again';
 
 type Of<K extends Load['kind']> = Extract<Load, { kind: K }>;
 
@@ -85,15 +86,29 @@ async function loadTasks(db: Db, requests: Array<Request & { load: Of<'tasks'> }
       id.push(each);
     }
   }
+  // The held tasks' slots come along, locked after the tasks (the order every rule locks in): the
+  // rule asks for them next, and a slot locked here is the same row when it asks (see group.ts).
   const found = n.length
-    ? await prepared<Numbered<TaskRow>>(
+    ? await prepared<Numbered<TaskRow> & { held: SlotRow | null }>(
         db,
-        `SELECT u.n, ${COLUMNS} FROM unnest($1::int[], $2::text[], $3::text[]) AS u(n, project, id)
-         JOIN tasks t ON t.project = u.project AND t.id = u.id ORDER BY t.project, t.id FOR UPDATE OF t`,
+        `WITH tk AS (
+           SELECT u.n, ${COLUMNS} FROM unnest($1::int[], $2::text[], $3::text[]) AS u(n, project, id)
+           JOIN tasks t ON t.project = u.project AND t.id = u.id ORDER BY t.project, t.id FOR UPDATE OF t),
+         sl AS (
+           SELECT s.* FROM slots s JOIN (SELECT DISTINCT project, slot FROM tk WHERE slot IS NOT NULL) k ON s.project = k.project AND s.slot = k.slot
+           ORDER BY s.project, s.slot FOR UPDATE OF s)
+         SELECT tk.*, (SELECT to_jsonb(sl) FROM sl WHERE sl.project = tk.project AND sl.slot = tk.slot) AS held, (SELECT count(*) FROM sl) AS locked FROM tk`,
         [n, project, id],
       )
     : [];
-  for (const [member, tasks] of share(requests, found, taskFromRow)) replies.set(member, { value: tasks });
+  const held = new Map<number, Slot[]>();
+  for (const row of found) {
+    if (!row.held) continue;
+    const list = held.get(row.n);
+    if (list) list.push(slotFromRow(row.held));
+    else held.set(row.n, [slotFromRow(row.held)]);
+  }
+  for (const [member, tasks] of share(requests, found, taskFromRow)) replies.set(member, { value: tasks, slots: held.get(member) ?? [] });
 }
 
 async function loadStatuses(db: Db, requests: Array<Request & { load: Of<'statuses'> }>, replies: Map<number, Reply>): Promise<void> {

@@ -15,7 +15,7 @@
 // distinct tasks in member order, which is what running them in that order gives.
 import type { Change, Instant, Load, Outcome, Program, Slot, Task, TaskEvent } from '@task-coordinator/core';
 import { answerRound, type Dealt, type Request } from './batch-loads.js';
-import { answerAlone, isSoloLoad, type Db } from './queries.js';
+import { answerAlone, isSoloLoad, type Db, type SoloLoad } from './queries.js';
 
 export interface Pending {
   program: (now: Instant) => Program<unknown>;
@@ -89,6 +89,8 @@ export class Member {
   /** Rows as this member loaded them: the "before" of its writes (which ranges a write leaves). */
   readonly tasks = new Map<string, Task>();
   readonly slots = new Map<string, Slot>();
+  /** Slots locked along with this member's tasks, by key: what its next slot load gets. */
+  readonly locked = new Map<string, Slot>();
   /** Tasks claim-next dealt to this member (taking them out of the available range is accounted for). */
   readonly dealt = new Set<string>();
 
@@ -138,18 +140,29 @@ export class Group {
     for (;;) {
       const running = this.members.filter((m) => m.state === 'running');
       if (!running.length) return;
-      const requests: Request[] = [];
+      // Slots locked with their tasks are answered from memory: no round trip.
       for (const m of running) {
+        for (let held = this.heldSlot(m); held !== undefined && m.state === 'running'; held = this.heldSlot(m)) {
+          if (!this.touchAll(m, this.loadTouches(m, m.load as Load, held))) break;
+          m.advance(held);
+          this.settle(m);
+        }
+      }
+      const requests: Request[] = [];
+      let solo: Member | null = null;
+      for (const m of running) {
+        if (m.state !== 'running') continue;
         const load = m.load as Load;
         if (!isSoloLoad(load)) requests.push({ n: m.n, load });
-        else if (!this.alone) this.postpone(m, true);
+        else if (this.alone) solo = m;
+        else this.postpone(m, true);
       }
-      if (this.alone && requests.length === 0) {
-        const m = running[0] as Member;
-        m.advance(await answerAlone(db, m.load as Extract<Load, { kind: 'countTasks' }>));
-        this.settle(m);
+      if (solo) {
+        solo.advance(await answerAlone(db, solo.load as SoloLoad));
+        this.settle(solo);
         continue;
       }
+      if (!requests.length) continue;
       const replies = await answerRound(db, requests, this.dealt);
       for (const { n, load } of requests) {
         const m = this.members[n] as Member;
@@ -160,12 +173,25 @@ export class Group {
         if (reply === 'again') {
           if (++m.again < MAX_AGAIN) continue;
           value = null;
-        } else value = reply.value;
+        } else {
+          value = reply.value;
+          for (const slot of reply.slots ?? []) m.locked.set(slotKey(slot.project, slot.slot), slot);
+        }
         if (!this.touchAll(m, this.loadTouches(m, load, value))) continue;
         m.advance(value);
         this.settle(m);
       }
     }
+  }
+
+  /**
+   * The answer to `m`'s pending slot load when that slot was locked along with its task: it is the
+   * row a query would return now, since nobody can change a row this transaction holds.
+   */
+  private heldSlot(m: Member): Slot | undefined {
+    const load = m.load;
+    if (load?.kind !== 'slot') return undefined;
+    return m.locked.get(slotKey(load.project, load.slot));
   }
 
   /** The changes of the members that completed, in member order. */
