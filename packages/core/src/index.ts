@@ -13,7 +13,6 @@ export {
   ask,
   emptyChange,
   isEmptyChange,
-  runAsync,
   runSync,
   type Ask,
   type Change,

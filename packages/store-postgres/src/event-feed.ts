@@ -16,6 +16,8 @@ const PAGE = 1000;
 
 export class EventFeed {
   private delivered = 0;
+  /** The last seq a local commit in progress took: its notification needs no read. */
+  private local = 0;
   private onEvents: ((events: readonly TaskEvent[]) => void) | null = null;
   private running: Promise<void> | null = null;
   private again = false;
@@ -48,7 +50,11 @@ export class EventFeed {
   private async listen(): Promise<void> {
     if (this.closed) return;
     const client = new pg.Client({ ...this.clientConfig, keepAlive: true });
-    client.on('notification', () => void this.pump());
+    // The payload is the last seq of the commit. This replica's own commits are delivered by
+    // committed() (or caught up by the pump after a failed one), so they need no read here.
+    client.on('notification', (message) => {
+      if (!(Number(message.payload) <= Math.max(this.delivered, this.local))) void this.pump();
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -131,9 +137,29 @@ export class EventFeed {
     if (seq > this.delivered) this.delivered = seq;
   }
 
-  /** After a local commit: its events (and any before them) reach subscribers before the caller hears back. */
+  /** Before a local COMMIT: the seqs its events took (they are this replica's to deliver). */
+  committing(events: readonly TaskEvent[]): void {
+    if (events.length) this.local = Math.max(this.local, events.at(-1)!.seq);
+  }
+
+  /** A local commit failed or its outcome is unknown: read the log rather than trust anything skipped. */
+  abandoned(): void {
+    void this.pump();
+  }
+
+  /**
+   * After a local commit: its events (and any before them) reach subscribers before the caller
+   * hears back. When they follow the last delivered event directly (seqs are taken in commit
+   * order, so nothing can still appear between), they are handed on as they are, without reading
+   * them back; after a gap (another replica's commit, a rolled-back seq) the log is read.
+   */
   async committed(events: readonly TaskEvent[]): Promise<void> {
     if (!events.length || events.at(-1)!.seq <= this.delivered) return;
+    if (!this.running && events[0]!.seq === this.delivered + 1) {
+      this.delivered = events.at(-1)!.seq;
+      this.onEvents?.(events);
+      return;
+    }
     await this.pump();
   }
 

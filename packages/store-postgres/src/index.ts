@@ -16,12 +16,14 @@ export class PostgresStore extends Coordinator {
 
 /** Connects and migrates; rejects with STORE_UNAVAILABLE and a one-line reason when it cannot. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
-  const { connectionString, schema, poolSize, maxAttempts, ...coordinator } = options;
+  const { connectionString, schema, poolSize, maxAttempts, maxGroups, maxGroupSize, ...coordinator } = options;
   const backend = await PgBackend.open({
     connectionString,
     ...(schema !== undefined ? { schema } : {}),
     ...(poolSize !== undefined ? { poolSize } : {}),
     ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+    ...(maxGroups !== undefined ? { maxGroups } : {}),
+    ...(maxGroupSize !== undefined ? { maxGroupSize } : {}),
   });
   return new PostgresStore(backend, coordinator);
 }

@@ -1,8 +1,9 @@
 // Commands as pure programs: they ask for rows (Loads) and return a result plus the rows to write.
 //
 // A command is a generator that yields Load requests and finally returns an Outcome. It never
-// touches a database: a store's driver answers each Load from inside its own transaction (sync
-// for SQLite and memory, async for PostgreSQL), then persists the Outcome's Change atomically.
+// touches a database: a store's driver answers each Load from inside its own transaction (with
+// runSync for SQLite and memory; PostgreSQL steps many programs together, answering their loads
+// in batches), then persists the Outcome's Change atomically.
 // So every rule is written once here, and every store runs the very same code.
 import type { EventDraft, Instant, Slot, Task, TaskStatus } from '../model.js';
 
@@ -100,12 +101,5 @@ export function isEmptyChange(change: Change): boolean {
 export function runSync<R>(program: Program<R>, load: (request: Load) => unknown): Outcome<R> {
   let step = program.next();
   while (!step.done) step = program.next(load(step.value));
-  return step.value;
-}
-
-/** Runs a program against an asynchronous loader (PostgreSQL inside one transaction). */
-export async function runAsync<R>(program: Program<R>, load: (request: Load) => Promise<unknown>): Promise<Outcome<R>> {
-  let step = program.next();
-  while (!step.done) step = program.next(await load(step.value));
   return step.value;
 }

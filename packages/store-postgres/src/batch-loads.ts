@@ -1,0 +1,234 @@
+// The loads of a group's round: one statement per kind for every command of the group that asks it.
+//
+// Locks, because commands run concurrently: rows a rule may change are read FOR UPDATE, each
+// statement taking its rows in key order (two groups locking overlapping rows queue instead of
+// deadlocking); claim-next reads skip rows another transaction holds (SKIP LOCKED), so claimers
+// never queue behind each other; dependency statuses are read FOR SHARE when a rule asks to hold
+// them, so "add a task after X" and "complete X" cannot both miss each other.
+import { slotFromRow, taskFromRow, type Load, type Slot, type Task, type TaskStatus } from '@task-coordinator/core';
+import { COLUMNS, HELD, prepared, type Db, type SlotRow, type TaskRow } from './queries.js';
+
+/** A load asked by member `n` of the group. */
+export interface Request {
+  n: number;
+  load: Load;
+}
+
+/**
+ * What a round gives a request: its answer (with a tasks load, the slots holding those tasks,
+ * locked too), or `again` for a claim-next that found available tasks only under other
+ * transactions' locks (it asks once more next round: "no task" must mean none).
+ */
+export type Reply = { value: unknown; slots?: Slot[] } | 'again';
+
+type Of<K extends Load['kind']> = Extract<Load, { kind: K }>;
+
+/** Task ids handed out by claim-next in this group, per project: later claim-nexts skip them. */
+export type Dealt = Map<string, Set<string>>;
+
+/** Answers every request of a round; the batched kinds only (see isSoloLoad). */
+export async function answerRound(db: Db, requests: readonly Request[], dealt: Dealt): Promise<Map<number, Reply>> {
+  const replies = new Map<number, Reply>();
+  const byKind = new Map<Load['kind'], Request[]>();
+  for (const request of requests) {
+    const list = byKind.get(request.load.kind);
+    if (list) list.push(request);
+    else byKind.set(request.load.kind, [request]);
+  }
+  // Tasks before slots: the order every rule locks in, so groups never wait on each other in a cycle.
+  for (const kind of ['tasks', 'dependents', 'workerTasks', 'statuses', 'nextAvailable', 'slot', 'workerSlots'] as const) {
+    const list = byKind.get(kind);
+    if (!list) continue;
+    switch (kind) {
+      case 'tasks':
+        await loadTasks(db, list as Array<Request & { load: Of<'tasks'> }>, replies);
+        break;
+      case 'dependents':
+        await loadDependents(db, list as Array<Request & { load: Of<'dependents'> }>, replies);
+        break;
+      case 'workerTasks':
+        await loadWorkerTasks(db, list as Array<Request & { load: Of<'workerTasks'> }>, replies);
+        break;
+      case 'statuses':
+        await loadStatuses(db, list as Array<Request & { load: Of<'statuses'> }>, replies);
+        break;
+      case 'nextAvailable':
+        await loadNextAvailable(db, list as Array<Request & { load: Of<'nextAvailable'> }>, replies, dealt);
+        break;
+      case 'slot':
+        await loadSlots(db, list as Array<Request & { load: Of<'slot'> }>, replies);
+        break;
+      case 'workerSlots':
+        await loadWorkerSlots(db, list as Array<Request & { load: Of<'workerSlots'> }>, replies);
+        break;
+    }
+  }
+  return replies;
+}
+
+type Numbered<R> = R & { n: number };
+
+/** Rows of one statement handed to the requests that asked for them (column `n`). */
+function share<T>(requests: readonly Request[], found: ReadonlyArray<{ n: number }>, convert: (row: never) => T): Map<number, T[]> {
+  const out = new Map<number, T[]>(requests.map((r) => [r.n, []]));
+  for (const row of found) out.get(row.n)?.push(convert(row as never));
+  return out;
+}
+
+async function loadTasks(db: Db, requests: Array<Request & { load: Of<'tasks'> }>, replies: Map<number, Reply>): Promise<void> {
+  const n: number[] = [];
+  const project: string[] = [];
+  const id: string[] = [];
+  for (const r of requests) {
+    for (const each of r.load.ids) {
+      n.push(r.n);
+      project.push(r.load.project);
+      id.push(each);
+    }
+  }
+  // The held tasks' slots come along, locked after the tasks (the order every rule locks in): the
+  // rule asks for them next, and a slot locked here is the same row when it asks (see group.ts).
+  const found = n.length
+    ? await prepared<Numbered<TaskRow> & { held: SlotRow | null }>(
+        db,
+        `WITH tk AS (
+           SELECT u.n, ${COLUMNS} FROM unnest($1::int[], $2::text[], $3::text[]) AS u(n, project, id)
+           JOIN tasks t ON t.project = u.project AND t.id = u.id ORDER BY t.project, t.id FOR UPDATE OF t),
+         sl AS (
+           SELECT s.* FROM slots s JOIN (SELECT DISTINCT project, slot FROM tk WHERE slot IS NOT NULL) k ON s.project = k.project AND s.slot = k.slot
+           ORDER BY s.project, s.slot FOR UPDATE OF s)
+         SELECT tk.*, (SELECT to_jsonb(sl) FROM sl WHERE sl.project = tk.project AND sl.slot = tk.slot) AS held, (SELECT count(*) FROM sl) AS locked FROM tk`,
+        [n, project, id],
+      )
+    : [];
+  const held = new Map<number, Slot[]>();
+  for (const row of found) {
+    if (!row.held) continue;
+    const list = held.get(row.n);
+    if (list) list.push(slotFromRow(row.held));
+    else held.set(row.n, [slotFromRow(row.held)]);
+  }
+  for (const [member, tasks] of share(requests, found, taskFromRow)) replies.set(member, { value: tasks, slots: held.get(member) ?? [] });
+}
+
+async function loadStatuses(db: Db, requests: Array<Request & { load: Of<'statuses'> }>, replies: Map<number, Reply>): Promise<void> {
+  for (const hold of [true, false]) {
+    const asking = requests.filter((r) => r.load.hold === hold);
+    if (!asking.length) continue;
+    const n: number[] = [];
+    const project: string[] = [];
+    const id: string[] = [];
+    for (const r of asking) {
+      for (const each of r.load.ids) {
+        n.push(r.n);
+        project.push(r.load.project);
+        id.push(each);
+      }
+    }
+    const found = n.length
+      ? await prepared<{ n: number; id: string; status: TaskStatus }>(
+          db,
+          `SELECT u.n, t.id, t.status FROM unnest($1::int[], $2::text[], $3::text[]) AS u(n, project, id)
+           JOIN tasks t ON t.project = u.project AND t.id = u.id ORDER BY t.project, t.id${hold ? ' FOR SHARE OF t' : ''}`,
+          [n, project, id],
+        )
+      : [];
+    const out = new Map<number, Map<string, TaskStatus>>(asking.map((r) => [r.n, new Map()]));
+    for (const row of found) out.get(row.n)?.set(row.id, row.status);
+    for (const [member, statuses] of out) replies.set(member, { value: statuses });
+  }
+}
+
+async function loadDependents(db: Db, requests: Array<Request & { load: Of<'dependents'> }>, replies: Map<number, Reply>): Promise<void> {
+  const found = await prepared<Numbered<TaskRow>>(
+    db,
+    `SELECT u.n, ${COLUMNS} FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS u(n, project, id, status)
+     JOIN task_dependencies e ON e.project = u.project AND e.depends_on = u.id
+     JOIN tasks t ON t.project = e.project AND t.id = e.task_id
+     WHERE u.status IS NULL OR t.status = u.status ORDER BY t.project, t.id FOR UPDATE OF t`,
+    [requests.map((r) => r.n), requests.map((r) => r.load.project), requests.map((r) => r.load.id), requests.map((r) => r.load.status)],
+  );
+  for (const [member, tasks] of share(requests, found, taskFromRow)) replies.set(member, { value: tasks });
+}
+
+async function loadWorkerTasks(db: Db, requests: Array<Request & { load: Of<'workerTasks'> }>, replies: Map<number, Reply>): Promise<void> {
+  const found = await prepared<Numbered<TaskRow>>(
+    db,
+    `SELECT u.n, ${COLUMNS} FROM unnest($1::int[], $2::text[], $3::text[]) AS u(n, project, worker)
+     JOIN tasks t ON t.project = u.project AND t.worker = u.worker AND ${HELD} ORDER BY t.project, t.id FOR UPDATE OF t`,
+    [requests.map((r) => r.n), requests.map((r) => r.load.project), requests.map((r) => r.load.worker)],
+  );
+  // Locked in key order, answered in creation order (what the rule expects).
+  const ords = new Map(found.map((row) => [`${row.project}\u0000${row.id}`, Number(row.ord)] as const));
+  for (const [member, tasks] of share<Task>(requests, found, taskFromRow)) {
+    tasks.sort((a, b) => (ords.get(`${a.project}\u0000${a.id}`) ?? 0) - (ords.get(`${b.project}\u0000${b.id}`) ?? 0));
+    replies.set(member, { value: tasks });
+  }
+}
+
+async function loadSlots(db: Db, requests: Array<Request & { load: Of<'slot'> }>, replies: Map<number, Reply>): Promise<void> {
+  const found = await prepared<Numbered<SlotRow>>(
+    db,
+    `SELECT u.n, s.* FROM unnest($1::int[], $2::text[], $3::int[]) AS u(n, project, slot)
+     JOIN slots s ON s.project = u.project AND s.slot = u.slot ORDER BY s.project, s.slot FOR UPDATE OF s`,
+    [requests.map((r) => r.n), requests.map((r) => r.load.project), requests.map((r) => r.load.slot)],
+  );
+  for (const [member, slots] of share<Slot>(requests, found, slotFromRow)) replies.set(member, { value: slots[0] ?? null });
+}
+
+async function loadWorkerSlots(db: Db, requests: Array<Request & { load: Of<'workerSlots'> }>, replies: Map<number, Reply>): Promise<void> {
+  const found = await prepared<Numbered<SlotRow>>(
+    db,
+    `SELECT u.n, s.* FROM unnest($1::int[], $2::text[], $3::text[]) AS u(n, project, worker)
+     JOIN slots s ON s.project = u.project AND s.worker = u.worker ORDER BY s.project, s.slot FOR UPDATE OF s`,
+    [requests.map((r) => r.n), requests.map((r) => r.load.project), requests.map((r) => r.load.worker)],
+  );
+  for (const [member, slots] of share<Slot>(requests, found, slotFromRow)) replies.set(member, { value: slots });
+}
+
+/**
+ * Claim-next for k members at once: the first k unlocked available tasks in claim order, dealt in
+ * member order (as if they had run one after the other). SKIP LOCKED lets claimers pass each
+ * other, but a row is also locked by commands that end up not changing it (a claim refused for
+ * want of a slot, a no-op edit): "no task" must mean no available task, so when too few are
+ * found, the first one left over waits on the first locked row instead, and the others ask again.
+ */
+async function loadNextAvailable(db: Db, requests: Array<Request & { load: Of<'nextAvailable'> }>, replies: Map<number, Reply>, dealt: Dealt): Promise<void> {
+  const byFilter = new Map<string, typeof requests>();
+  for (const r of requests) {
+    const key = JSON.stringify([r.load.project, r.load.labels]);
+    const list = byFilter.get(key);
+    if (list) list.push(r);
+    else byFilter.set(key, [r]);
+  }
+  for (const asking of byFilter.values()) {
+    const { project, labels } = (asking[0] as (typeof requests)[number]).load;
+    let taken = dealt.get(project);
+    if (!taken) dealt.set(project, (taken = new Set()));
+    const where = `t.project = $1 AND t.status = 'available' AND NOT (t.id = ANY($2::text[]))${labels ? ' AND t.labels ?| $3::text[]' : ''}`;
+    const order = 'ORDER BY t.priority DESC, t.deadline_key, t.ord';
+    const params = (): unknown[] => (labels ? [project, [...taken], labels] : [project, [...taken]]);
+    const limit = `$${labels ? 4 : 3}`;
+    const found = await prepared<TaskRow>(db, `SELECT ${COLUMNS} FROM tasks t WHERE ${where} ${order} LIMIT ${limit} FOR UPDATE OF t SKIP LOCKED`, [...params(), asking.length]);
+    const deal = (r: Request, row: TaskRow | null) => {
+      if (row) taken.add(row.id);
+      replies.set(r.n, { value: row ? taskFromRow(row) : null });
+    };
+    asking.forEach((r, i) => {
+      if (i < found.length) deal(r, found[i] as TaskRow);
+    });
+    const left = asking.slice(found.length);
+    if (!left.length) continue;
+    const [waited] = await prepared<TaskRow>(db, `SELECT ${COLUMNS} FROM tasks t WHERE ${where} ${order} LIMIT 1 FOR UPDATE OF t`, params());
+    if (waited) {
+      deal(left[0] as Request, waited);
+      for (const r of left.slice(1)) replies.set(r.n, 'again');
+      continue;
+    }
+    const [any] = await prepared<{ one: number }>(db, `SELECT 1 AS one FROM tasks t WHERE ${where} LIMIT 1`, params());
+    for (const r of left) {
+      if (any) replies.set(r.n, 'again');
+      else deal(r, null);
+    }
+  }
+}

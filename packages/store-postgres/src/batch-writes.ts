@@ -1,0 +1,176 @@
+// The writes of a group: one statement per table for every command of the group, then its events.
+import { NO_DEADLINE_KEY, emptyChange, type Change, type EventDraft, type ImportBatch, type Slot, type Task, type TaskEvent } from '@task-coordinator/core';
+import { prepared, type Db } from './queries.js';
+
+/** Thrown when an update found a different version: another transaction changed the row; retry. */
+export class VersionConflict extends Error {
+  override readonly name = 'VersionConflict';
+}
+
+/**
+ * Writes the Changes of a group's commands (no two of them touch the same row: group.ts sees to
+ * it) and returns each command's committed events with their seqs, in the order given.
+ */
+export async function writeChanges(db: Db, changes: readonly Change[], channel: string): Promise<TaskEvent[][]> {
+  for (const change of changes) {
+    if (change.deleteProject === null) continue;
+    // Clean-all waits for every command that has read tasks to finish, and holds new ones off,
+    // so no add can slip in between its checks and its insert and leave a task (or an edge) behind.
+    await db.query('LOCK TABLE tasks, task_dependencies IN EXCLUSIVE MODE');
+    await db.query('DELETE FROM task_dependencies WHERE project = $1', [change.deleteProject]);
+    await db.query('DELETE FROM tasks WHERE project = $1', [change.deleteProject]);
+  }
+  const inserts = changes.flatMap((c) => c.insertTasks);
+  if (inserts.length) await insertTasks(db, inserts);
+  // A new slot is a plain insert: two replicas taking the same free slot collide on the key and one retries.
+  const taken = changes.flatMap((c) => c.insertSlots);
+  if (taken.length) {
+    await prepared(
+      db,
+      `INSERT INTO slots (project, slot, worker, task_id, lease_expires_at, claimed_at, last_seen_at)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[])`,
+      slotColumns(taken),
+    );
+  }
+  const updates = changes.flatMap((c) => c.updateTasks);
+  const freed = changes.flatMap((c) => c.deleteSlots);
+  const held = changes.flatMap((c) => c.updateSlots);
+  const drafts = changes.flatMap((c) => c.events);
+  const committed = updates.length || freed.length || held.length || drafts.length ? await writeRest(db, updates, freed, held, drafts, channel) : [];
+  let at = 0;
+  return changes.map((c) => committed.slice(at, (at += c.events.length)));
+}
+
+/**
+ * The hot path's writes in one statement (one round trip per group): changed tasks (each only if
+ * the stored version is still the one the rule read), freed and changed slots, and the events.
+ * The parts touch different rows (group.ts sees to it), so they need not see each other's effects.
+ *
+ * Seqs in commit order: one writer at a time from taking seqs until COMMIT (events go last, so
+ * this is the commit itself), and a reader of "events after N" can never see seq 11 while seq 10
+ * may still appear. The lock is a CTE every inserted event is joined with, so it is taken before
+ * the first seq; the notification reaches every replica at commit.
+ */
+async function writeRest(
+  db: Db,
+  t: readonly Task[],
+  freed: ReadonlyArray<{ project: string; slot: number }>,
+  held: readonly Slot[],
+  e: readonly EventDraft[],
+  channel: string,
+): Promise<TaskEvent[]> {
+  // Rows go as JSON documents: serialised natively, where the driver's array encoding is slow JavaScript.
+  const [row] = await prepared<{ tasks: number; slots: number; seqs: Array<string | number> }>(
+    db,
+    `WITH ut AS (
+       UPDATE tasks t SET description = u.description, status = u.status, priority = u.priority, labels = u.labels, deadline = u.deadline,
+         deadline_key = coalesce(u.deadline, ${NO_DEADLINE_KEY}), output = u.output, error = u.error, worker = u.worker, slot = u.slot,
+         attempts = u.attempts, max_attempts = u."maxAttempts", lease_expires_at = u."leaseExpiresAt", started_at = u."startedAt",
+         completed_at = u."completedAt", updated_at = u."updatedAt", version = u.version
+       FROM jsonb_to_recordset($1::jsonb) AS u(project text, id text, description text, status text, priority int, labels jsonb, deadline bigint,
+         output text, error text, worker text, slot int, attempts int, "maxAttempts" int, "leaseExpiresAt" bigint, "startedAt" bigint,
+         "completedAt" bigint, "updatedAt" bigint, version int)
+       WHERE t.project = u.project AND t.id = u.id AND t.version = u.version - 1
+       RETURNING 1),
+     ds AS (
+       DELETE FROM slots s USING jsonb_to_recordset($2::jsonb) AS u(project text, slot int) WHERE s.project = u.project AND s.slot = u.slot RETURNING 1),
+     us AS (
+       UPDATE slots s SET worker = u.worker, task_id = u."taskId", lease_expires_at = u."leaseExpiresAt", claimed_at = u."claimedAt", last_seen_at = u."lastSeenAt"
+       FROM jsonb_to_recordset($3::jsonb) AS u(project text, slot int, worker text, "taskId" text, "leaseExpiresAt" bigint, "claimedAt" bigint, "lastSeenAt" bigint)
+       WHERE s.project = u.project AND s.slot = u.slot
+       RETURNING 1),
+     turn AS (SELECT pg_advisory_xact_lock(hashtext('task-coordinator events ' || current_schema())) AS held WHERE jsonb_array_length($4::jsonb) > 0),
+     ins AS (
+       INSERT INTO events (at, type, project, task_id, worker_id, slot, data)
+       SELECT x.at, x.type, x.project, x."taskId", x."workerId", x.slot, x.data
+         FROM turn, ROWS FROM (jsonb_to_recordset($4::jsonb) AS (at bigint, type text, project text, "taskId" text, "workerId" text, slot int, data jsonb))
+           WITH ORDINALITY AS x(at, type, project, "taskId", "workerId", slot, data, n)
+         ORDER BY x.n
+       RETURNING seq),
+     note AS (SELECT pg_notify($5, max(seq)::text) AS sent FROM ins HAVING count(*) > 0)
+     SELECT (SELECT count(*) FROM ut)::int AS tasks, (SELECT count(*) FROM us)::int AS slots,
+       ARRAY(SELECT seq FROM ins ORDER BY seq) AS seqs, (SELECT count(*) FROM note) AS notified, (SELECT count(*) FROM ds) AS freed`,
+    [JSON.stringify(t), JSON.stringify(freed), JSON.stringify(held), JSON.stringify(e), channel],
+  );
+  // BIGINT arrays arrive as strings (the driver parses only scalar BIGINTs as numbers here).
+  const { tasks, slots, seqs } = row as { tasks: number; slots: number; seqs: Array<string | number> };
+  if (tasks !== t.length) throw new VersionConflict('a task changed concurrently');
+  if (slots !== held.length) throw new VersionConflict('a held slot was freed concurrently');
+  // Shaped as the feed reads them back (eventFromRow), data as stored: a reader sees the same event either way.
+  return e.map((x, i) => ({
+    seq: Number(seqs[i]),
+    at: x.at,
+    type: x.type,
+    project: x.project,
+    taskId: x.taskId,
+    workerId: x.workerId,
+    slot: x.slot,
+    data: JSON.parse(JSON.stringify(x.data)) as Record<string, unknown>,
+  }));
+}
+
+function slotColumns(slots: readonly Slot[]): unknown[] {
+  return [
+    slots.map((s) => s.project),
+    slots.map((s) => s.slot),
+    slots.map((s) => s.worker),
+    slots.map((s) => s.taskId),
+    slots.map((s) => s.leaseExpiresAt),
+    slots.map((s) => s.claimedAt),
+    slots.map((s) => s.lastSeenAt),
+  ];
+}
+
+async function insertTasks(db: Db, t: readonly Task[]): Promise<void> {
+  // One statement for a whole batch (a 1,000-task add is one round trip, not a thousand).
+  await db.query(
+    `INSERT INTO tasks (project, id, description, status, priority, labels, deadline, deadline_key, output, error, worker, slot,
+       attempts, max_attempts, lease_expires_at, created_at, started_at, completed_at, updated_at, version)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::jsonb[], $7::bigint[], $8::bigint[],
+       $9::text[], $10::text[], $11::text[], $12::int[], $13::int[], $14::int[], $15::bigint[], $16::bigint[], $17::bigint[],
+       $18::bigint[], $19::bigint[], $20::int[])`,
+    [
+      t.map((x) => x.project),
+      t.map((x) => x.id),
+      t.map((x) => x.description),
+      t.map((x) => x.status),
+      t.map((x) => x.priority),
+      t.map((x) => JSON.stringify(x.labels)),
+      t.map((x) => x.deadline),
+      t.map((x) => x.deadline ?? NO_DEADLINE_KEY),
+      t.map((x) => x.output),
+      t.map((x) => x.error),
+      t.map((x) => x.worker),
+      t.map((x) => x.slot),
+      t.map((x) => x.attempts),
+      t.map((x) => x.maxAttempts),
+      t.map((x) => x.leaseExpiresAt),
+      t.map((x) => x.createdAt),
+      t.map((x) => x.startedAt),
+      t.map((x) => x.completedAt),
+      t.map((x) => x.updatedAt),
+      t.map((x) => x.version),
+    ],
+  );
+  const edges = t.flatMap((x) => x.dependencies.map((dep) => [x.project, x.id, dep] as const));
+  if (edges.length) {
+    await db.query('INSERT INTO task_dependencies (project, task_id, depends_on) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])', [
+      edges.map((e) => e[0]),
+      edges.map((e) => e[1]),
+      edges.map((e) => e[2]),
+    ]);
+  }
+}
+
+/** Rows exactly as given (an import), in the caller's transaction; the seq sequence then continues after them. */
+export async function importRecords(db: Db, batch: ImportBatch): Promise<void> {
+  await writeChanges(db, [{ ...emptyChange(), insertTasks: batch.tasks, insertSlots: batch.slots }], '');
+  const e = batch.events;
+  if (!e.length) return;
+  await db.query(
+    `INSERT INTO events (seq, at, type, project, task_id, worker_id, slot, data)
+     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::jsonb[])`,
+    [e.map((x) => x.seq), e.map((x) => x.at), e.map((x) => x.type), e.map((x) => x.project), e.map((x) => x.taskId), e.map((x) => x.workerId), e.map((x) => x.slot), e.map((x) => JSON.stringify(x.data))],
+  );
+  await db.query(`SELECT setval(pg_get_serial_sequence('events', 'seq'), (SELECT max(seq) FROM events))`);
+}
