@@ -1,28 +1,11 @@
 // backup and restore: an online backup under 32 busy workers holds every acknowledged task; restore refuses a live database.
-import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkSqliteFile, openSqliteStore } from '@task-coordinator/store-sqlite';
 import { DEFAULTS, startServer } from '../src/index.js';
-import { client, startTestServer, tempDb } from './helpers.js';
+import { client, runCli, startTestServer, tempDb } from './helpers.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.ts');
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=@task-coordinator/source', '--import', 'tsx', cli, ...args], {
-      env: { ...process.env, TC_DB: '', DATABASE_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('backup and restore', () => {
   it('a backup taken under 32-worker load passes integrity checks, holds every task acknowledged before it started, and restores', async () => {

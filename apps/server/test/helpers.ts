@@ -1,7 +1,9 @@
 // Test helpers: a real server on port 0 with a temporary SQLite file, and a small JSON client for it.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach } from 'vitest';
 import { DEFAULTS, startServer, type RunningServer, type ServerConfig, type StartOptions } from '../src/index.js';
 
@@ -91,3 +93,20 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 500
 
 
 export { LEGACY_ROUTES } from '../drills/support.js';
+
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.ts');
+
+/** Runs `task-coordinator-server <args>` from source, with no store settings from the environment. */
+export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--conditions=@task-coordinator/source', '--import', 'tsx', cli, ...args], {
+      env: { ...process.env, TC_DB: '', DATABASE_URL: '', TC_DATABASE_SCHEMA: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}

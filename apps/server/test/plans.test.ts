@@ -1,14 +1,12 @@
 // Plans and templates: POST /api/v1/plans and the import-plan command; rejected plans name the entry and line.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openSqliteStore } from '@task-coordinator/store-sqlite';
-import { startTestServer, tempDb } from './helpers.js';
+import { runCli, startTestServer, tempDb } from './helpers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const cli = join(root, 'apps', 'server', 'src', 'cli.ts');
 const RELEASE = readFileSync(join(root, 'docs', 'plans', 'release.yaml'), 'utf8');
 
 const PLAN = `name: small
@@ -152,19 +150,6 @@ describe('POST /api/v1/plans', () => {
   });
 });
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=@task-coordinator/source', '--import', 'tsx', cli, ...args], {
-      env: { ...process.env, TC_DB: '', DATABASE_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('task-coordinator-server import-plan', () => {
   it('loads the example template from docs, previews with --dry-run, and reports errors with lines', async () => {

@@ -1,17 +1,13 @@
 // export --format jsonl / import: a board with its history moves between SQLite and PostgreSQL unchanged.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Store } from '@task-coordinator/core';
 import { openPostgresStore } from '@task-coordinator/store-postgres';
 import { openSqliteStore } from '@task-coordinator/store-sqlite';
-import { startTestServer, tempDb } from './helpers.js';
+import { runCli, startTestServer, tempDb } from './helpers.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.ts');
 const url = process.env.TC_TEST_DATABASE_URL ?? '';
 const schemas: string[] = [];
 afterAll(async () => {
@@ -22,19 +18,6 @@ afterAll(async () => {
   await client.end();
 });
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=@task-coordinator/source', '--import', 'tsx', cli, ...args], {
-      env: { ...process.env, TC_DB: '', DATABASE_URL: '', TC_DATABASE_SCHEMA: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** A SQLite board with two projects, every kind of status, held slots and a dependency graph. */
 async function sqliteBoard(): Promise<string> {

@@ -1,7 +1,7 @@
 // The dashboard in a real browser against a real server: live updates, the form, actions, the task
 // page, the graph, text that stays text, and the token prompt.
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { client, startTestServer, type TestServer } from '../../../server/test/helpers.js';
 import { buildDashboard, hasChromium, launch, screenshot, watchProblems } from './browser.js';
@@ -20,8 +20,21 @@ afterAll(async () => {
   if (dist) rmSync(dist, { recursive: true, force: true });
 });
 
-async function open(server: TestServer, path = '/'): Promise<{ page: Page; problems: string[] }> {
+const pages: Page[] = [];
+// Pages first (this hook runs before the helpers' one that closes the servers), so no page is
+// still reconnecting to a server that is shutting down.
+afterEach(async () => {
+  await Promise.all(pages.splice(0).map((page) => page.close()));
+});
+
+async function newPage(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  pages.push(page);
+  return page;
+}
+
+async function open(server: TestServer, path = '/'): Promise<{ page: Page; problems: string[] }> {
+  const page = await newPage();
   const problems = watchProblems(page);
   await page.goto(`${server.dashboardUrl}${path}`);
   return { page, problems };
@@ -184,7 +197,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     await api.post('/api/v1/tasks', { tasks: [{ id: 'one', description: 'first' }, { id: 'two', description: 'second' }] });
     await api.post('/api/v1/claim-next', { workerId: 'alice' }, { headers: { 'x-worker-id': 'alice' } });
     await api.post('/api/v1/claim-next', { workerId: 'bob' }, { headers: { 'x-worker-id': 'bob' } });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await newPage();
     await page.goto(`${server.dashboardUrl}/audit`);
     await page.getByLabel('Token', { exact: true }).fill('audit-secret');
     await page.getByRole('button', { name: 'Connect' }).click();
