@@ -51,7 +51,7 @@ export function App() {
 
 function Shell() {
   const location = useLocation();
-  const { connection, stats, loading, board, slots } = useBoard();
+  const { connection, stats, loading, board, slots, error } = useBoard();
   const slotsHeld = slots.filter((s) => !s.free).length;
   const [triedToken, setTriedToken] = useState(false);
   return (
@@ -70,6 +70,7 @@ function Shell() {
         <ProjectPicker />
         <span className={`connection ${connection}`} role="status" aria-live="polite" data-connection={connection}>
           <span className="dot" aria-hidden="true" /> {CONNECTION_TEXT[connection]}
+          {connection === 'offline' && error ? <span className="muted"> ({error})</span> : null}
         </span>
         {stats && (
           <span className="muted total">
@@ -121,7 +122,15 @@ function ProjectPicker() {
 function Route() {
   const location = useLocation();
   const path = location.path;
-  if (path.startsWith('/tasks/')) return <TaskPage key={path} id={decodeURIComponent(path.slice('/tasks/'.length))} />;
+  if (path.startsWith('/tasks/')) {
+    let id: string;
+    try {
+      id = decodeURIComponent(path.slice('/tasks/'.length));
+    } catch {
+      return <p className="error">That address does not name a task (malformed escape in the URL).</p>;
+    }
+    return <TaskPage key={path} id={id} />;
+  }
   switch (path) {
     case '/':
       return <BoardView />;

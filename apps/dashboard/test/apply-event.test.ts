@@ -1,7 +1,7 @@
 // The board follows events without a request: each event moves the task the way the server did.
 import { describe, expect, it } from 'vitest';
 import type { TaskEvent } from '@task-coordinator/core';
-import { applyEvent, emptyBoard } from '../src/live/apply-event.js';
+import { applyEvent, emptyBoard, putTask } from '../src/live/apply-event.js';
 
 let seq = 0;
 const event = (type: TaskEvent['type'], taskId: string | null, data: Record<string, unknown>, extra: Partial<TaskEvent> = {}): TaskEvent => ({
@@ -61,5 +61,32 @@ describe('applyEvent', () => {
     expect(applyEvent(board, event('tasks.cleaned', null, { removed: 1 }))).toBe(true);
     expect(board.tasks.size).toBe(0);
     expect(board.dependents.size).toBe(0);
+  });
+});
+
+describe('the board against late answers and every rule\'s row', () => {
+  it('an action\'s answer older than the events after it does not roll the card back', () => {
+    const board = emptyBoard();
+    applyEvent(board, event('task.added', 'a', { to: 'failed', description: 'a', dependencies: [] }));
+    const answeredAt = board.tasks.get('a')!.updatedAt + 1;
+    // The claim event (later) arrives before the reset's HTTP answer (earlier).
+    applyEvent(board, { ...event('task.claimed', 'a', { from: 'available', to: 'claimed', attempts: 0, leaseExpiresAt: 9 }, { workerId: 'w', slot: 1 }), at: answeredAt + 5 });
+    putTask(board, { ...board.tasks.get('a')!, status: 'available', worker: null, slot: null, leaseExpiresAt: null, updatedAt: answeredAt });
+    expect(board.tasks.get('a')).toMatchObject({ status: 'claimed', worker: 'w', slot: 1 });
+    applyEvent(board, event('task.started', 'a', { from: 'claimed', to: 'working' }, { workerId: 'w', slot: 1 }));
+    expect(board.tasks.get('a')).toMatchObject({ status: 'working', worker: 'w', slot: 1 });
+  });
+
+  it('a lease that expires into failed clears the holder and records the reason; a cancel finishes the task', () => {
+    const board = emptyBoard();
+    applyEvent(board, event('task.added', 'a', { to: 'available', description: 'a', dependencies: [] }));
+    applyEvent(board, event('task.added', 'b', { to: 'available', description: 'b', dependencies: [] }));
+    applyEvent(board, event('task.claimed', 'a', { from: 'available', to: 'claimed', attempts: 2, leaseExpiresAt: 9 }, { workerId: 'w1', slot: 1 }));
+    applyEvent(board, event('task.expired', 'a', { from: 'claimed', to: 'failed', attempts: 3, reason: 'lease expired 3 time(s)' }, { workerId: 'w1', slot: 1 }));
+    expect(board.tasks.get('a')).toMatchObject({ status: 'failed', worker: null, slot: null, error: 'lease expired 3 time(s)', attempts: 3 });
+    applyEvent(board, event('task.claimed', 'b', { from: 'available', to: 'claimed', attempts: 0, leaseExpiresAt: 9 }, { workerId: 'w2', slot: 2 }));
+    const cancel = event('task.cancelled', 'b', { from: 'claimed', to: 'cancelled', reason: null }, { workerId: 'w2', slot: 2 });
+    applyEvent(board, cancel);
+    expect(board.tasks.get('b')).toMatchObject({ status: 'cancelled', worker: null, slot: null, leaseExpiresAt: null, completedAt: cancel.at });
   });
 });

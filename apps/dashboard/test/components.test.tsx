@@ -70,6 +70,13 @@ describe('the add-task form input', () => {
     expect(Object.keys(errors).sort()).toEqual(['description', 'id', 'maxAttempts', 'priority']);
   });
 
+  it('places the server\'s issue paths by field, and anything else on the form', () => {
+    expect(fieldErrors([{ path: 'labels[0]', message: 'too long' }, { path: '(body)', message: 'expected an object' }])).toEqual({
+      labels: 'too long',
+      form: '(body): expected an object',
+    });
+  });
+
   it('passes a complete draft as the API expects it', () => {
     const input = toInput({ id: 'x', description: 'do it', priority: '5', labels: 'a, b', deadline: '2030-01-02T03:04', maxAttempts: '2', dependencies: ['y'] });
     expect(CreateTaskInputSchema.safeParse(input).success).toBe(true);

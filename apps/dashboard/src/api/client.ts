@@ -115,8 +115,9 @@ export function api(project: string) {
     reset: (id: string) => request<{ task: Task }>('POST', `/api/v1/tasks/${encodeURIComponent(id)}/reset${queryString(p)}`, {}),
     cancel: (id: string, reason: string) =>
       request<{ task: Task }>('POST', `/api/v1/tasks/${encodeURIComponent(id)}/cancel${queryString(p)}`, { reason }),
-    /** Frees the holder's slot: the task goes back to the queue without an attempt counted. */
-    releaseSlot: (slot: number) => request<unknown>('POST', `/api/v1/slots/${slot}/release${queryString(p)}`, { force: true }),
+    /** Gives a stuck claim back to the queue without counting an attempt (fenced by its holder). */
+    releaseTask: (id: string, holder: string) =>
+      request<{ task: Task }>('POST', `/api/v1/tasks/${encodeURIComponent(id)}/release${queryString(p)}`, { workerId: holder, reason: 'released from the dashboard' }),
     slots: (signal?: AbortSignal) => request<{ slots: SlotView[] }>('GET', `/api/v1/slots${queryString(p)}`, undefined, signal),
     throughput: (signal?: AbortSignal) => request<Throughput>('GET', `/api/v1/stats/throughput${queryString(p)}`, undefined, signal),
     cleanAll: () => request<{ removed: number; slotsFreed: number }>('POST', `/api/v1/clean-all${queryString(p)}`, {}),

@@ -21,9 +21,14 @@ export function indexDependencies(board: BoardData, task: Task): void {
   }
 }
 
-/** Puts a task as the API returned it (the server's row is the truth; events then move it on). */
+/**
+ * Puts a task as the API returned it, unless the board already holds a later state of it: an
+ * action's answer can arrive after the events that followed it (an agent claimed the task just
+ * reset), and must not roll the card back.
+ */
 export function putTask(board: BoardData, task: Task): void {
   const current = board.tasks.get(task.id);
+  if (current && current.updatedAt > task.updatedAt) return;
   board.tasks.set(task.id, task);
   if (!current) indexDependencies(board, task);
 }
@@ -84,6 +89,7 @@ export function applyEvent(board: BoardData, event: TaskEvent): boolean {
   next.status = to;
   const attempts = num(data.attempts);
   if (attempts !== null) next.attempts = attempts;
+  // Each case mirrors the row the rule writes (rules/holder.ts, admin.ts, leases.ts).
   switch (to) {
     case 'claimed':
       next.worker = event.workerId;
@@ -92,28 +98,44 @@ export function applyEvent(board: BoardData, event: TaskEvent): boolean {
       next.startedAt = null;
       break;
     case 'working':
+      next.worker = event.workerId ?? task.worker;
+      next.slot = event.slot ?? task.slot;
       next.startedAt = event.at;
       break;
     case 'done':
       next.worker = event.workerId ?? task.worker;
       next.slot = null;
       next.leaseExpiresAt = null;
+      next.error = null;
       next.completedAt = event.at;
       break;
     case 'failed':
       next.slot = null;
       next.leaseExpiresAt = null;
       next.completedAt = event.at;
-      if ('error' in data) next.error = str(data.error);
+      if (event.type === 'task.expired') {
+        // The holder lost it: no worker, and the reason is the error.
+        next.worker = null;
+        next.error = str(data.reason);
+      } else if ('error' in data) next.error = str(data.error);
       break;
-    default:
-      // Back to the queue (released, retrying, expired, reset, unblocked) or withdrawn.
+    case 'cancelled':
       next.worker = null;
       next.slot = null;
       next.leaseExpiresAt = null;
+      next.startedAt = null;
+      next.completedAt = event.at;
+      break;
+    default:
+      // Back to the queue (released, retrying, expired, reset, unblocked).
+      next.worker = null;
+      next.slot = null;
+      next.leaseExpiresAt = null;
+      next.startedAt = null;
       if (event.type === 'task.reset') {
         next.attempts = 0;
         next.error = null;
+        next.output = null;
         next.completedAt = null;
       }
       if (event.type === 'task.retrying' && 'error' in data) next.error = str(data.error);

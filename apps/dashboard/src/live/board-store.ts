@@ -170,6 +170,8 @@ export class BoardStore {
     if (event.type.startsWith('slot.') || event.type === 'tasks.cleaned' || event.slot !== null) this.slotsStale = true;
     this.update({ lastSeq: event.seq });
     if (event.taskId) for (const listener of this.taskListeners.get(event.taskId) ?? []) listener(event);
+    // Clean-all names no task: every open task page must look again.
+    if (event.type === 'tasks.cleaned') for (const set of this.taskListeners.values()) for (const listener of set) listener(event);
     if (this.slotsStale) void this.refreshSlots();
   }
 

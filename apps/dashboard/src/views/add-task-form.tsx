@@ -35,12 +35,15 @@ export function toInput(draft: Draft): Record<string, unknown> {
 export function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey> | string; message: string }>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const issue of issues) {
-    const path = typeof issue.path === 'string' ? issue.path : issue.path.map(String).join('.');
-    const field = path.split('.')[0] || 'form';
-    out[field] ??= issue.message;
+    // Client paths are arrays (['labels', 0]); the server's are strings ('labels[0]', '(body)').
+    const head = typeof issue.path === 'string' ? issue.path.split(/[.[]/)[0]! : String(issue.path[0] ?? '');
+    const field = FIELDS.has(head) ? head : 'form';
+    out[field] ??= field === 'form' && head ? `${head}: ${issue.message}` : issue.message;
   }
   return out;
 }
+
+const FIELDS = new Set(['id', 'description', 'priority', 'labels', 'deadline', 'maxAttempts', 'dependencies']);
 
 export function AddTaskForm() {
   const store = useBoardStore();

@@ -1,6 +1,6 @@
 // The audit log: who did what, when — filtered by task, worker, type and time, a page at a time,
 // and downloadable as CSV, JSON or JSON Lines. The filter lives in the URL like the board's.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { EVENT_TYPES, type TaskEvent } from '@task-coordinator/core';
 import type { EventFilter } from '../api/client.js';
 import { useBoardStore } from '../live/use-board.js';
@@ -47,10 +47,14 @@ export function AuditView() {
     navigate(`/audit?${query}`, { replace: true });
   };
 
+  // A page is shown only if the filter it was asked for is still the current one.
+  const generation = useRef(0);
   const fetchPage = async (after: number, replace: boolean, signal?: AbortSignal) => {
+    const asked = replace ? ++generation.current : generation.current;
     setBusy(true);
     try {
       const page = await store.api.events({ ...filter, afterSeq: after, limit: PAGE }, signal);
+      if (asked !== generation.current) return;
       setEvents((current) => (replace ? page.events : [...current, ...page.events]));
       setCursor(page.nextCursor);
       setError(null);

@@ -1,16 +1,18 @@
 // Board-wide actions: reset every failed task (confirmed), and clean-all behind a typed confirmation.
 import { useState } from 'react';
-import { useBoard, useBoardStore } from '../live/use-board.js';
+import type { Task } from '@task-coordinator/core';
+import { useBoardStore } from '../live/use-board.js';
 import { ConfirmDialog } from '../ui/confirm-dialog.js';
 
-export function BoardActions({ failed }: { failed: number }) {
+/** `failed`: the failed tasks the board shows (its filters apply), the ones a reset will touch. */
+export function BoardActions({ failed: shown }: { failed: Task[] }) {
   const store = useBoardStore();
-  const { board } = useBoard();
+  const failed = shown.length;
   const [dialog, setDialog] = useState<'reset' | 'clean' | null>(null);
   const [progress, setProgress] = useState<string | null>(null);
 
   const resetFailed = async () => {
-    const ids = [...board.tasks.values()].filter((t) => t.status === 'failed').map((t) => t.id);
+    const ids = shown.map((t) => t.id);
     let done = 0;
     const errors: string[] = [];
     // A few at a time: quick for hundreds, gentle on the server for thousands.

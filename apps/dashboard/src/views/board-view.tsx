@@ -34,7 +34,7 @@ export function BoardView() {
     <section className="board-view" aria-label="board">
       <div className="toolbar">
         <FilterBar filter={filter} />
-        <BoardActions failed={byStatus.failed.length} />
+        <BoardActions failed={byStatus.failed} />
       </div>
       {isFiltered(filter) && (
         <p className="hint" role="status">

@@ -1,7 +1,7 @@
 // Filters and sort, kept in the URL: status, label, worker, text; changes replace the history entry.
 import { useEffect, useState } from 'react';
 import { TASK_STATUSES, type TaskStatus } from '@task-coordinator/core';
-import { SORTS, writeFilter, type Filter, type Sort } from '../ui/filters.js';
+import { SORTS, readFilter, writeFilter, type Filter, type Sort } from '../ui/filters.js';
 import { navigate, useLocation } from '../ui/router.js';
 
 export function FilterBar({ filter }: { filter: Filter }) {
@@ -12,7 +12,11 @@ export function FilterBar({ filter }: { filter: Filter }) {
   // Typing filters after a pause, not on every key (10k cards re-sort).
   useEffect(() => {
     if (text === filter.text) return;
-    const timer = setTimeout(() => apply({ text }), 150);
+    // Built from the URL as it is when the timer fires: a toggle made meanwhile is kept.
+    const timer = setTimeout(() => {
+      const query = new URLSearchParams(window.location.search);
+      navigate(`${window.location.pathname}${writeFilter(query, { ...readFilter(query), text })}`, { replace: true });
+    }, 150);
     return () => clearTimeout(timer);
   }, [text]);
   useEffect(() => setText(filter.text), [filter.text]);

@@ -1,6 +1,6 @@
 // The dependency graph, live: the board (filtered) or one task's neighbourhood (?task=id).
 // Nodes are coloured by status; a click opens the task.
-import { useMemo } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Background, Controls, MarkerType, MiniMap, Position, ReactFlow, type Edge, type Node } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import type { TaskStatus } from '@task-coordinator/core';
@@ -30,13 +30,25 @@ export function GraphView() {
     () => (focus ? neighbourhood(board, focus) : boardPick(board, (t) => (!filter.statuses.length || filter.statuses.includes(t.status)) && matches(t, filter))),
     [board, version, focus, filter],
   );
+  // Laid out again only when nodes or edges change, and at most every 2 s (400 nodes take dagre
+  // ~180 ms here, and a filtered board changes its set with every claim); statuses recolour live.
   const key = structureKey(board, pick.ids);
-  // Relaid out only when nodes or edges change; statuses recolour in place.
-  const shape = useMemo(() => layout(board, pick.ids), [key]);
+  const [laidOut, setLaidOut] = useState<{ key: string; ids: readonly string[] }>(() => ({ key, ids: pick.ids }));
+  const lastLayout = useRef(0);
+  useEffect(() => {
+    if (key === laidOut.key) return;
+    const ids = pick.ids;
+    const timer = setTimeout(() => {
+      lastLayout.current = Date.now();
+      setLaidOut({ key, ids });
+    }, Math.max(0, lastLayout.current + 2000 - Date.now()));
+    return () => clearTimeout(timer);
+  }, [key, laidOut.key, pick.ids]);
+  const shape = useMemo(() => layout(board, laidOut.ids), [board, laidOut]);
 
   const nodes: Node[] = useMemo(
     () =>
-      pick.ids.map((id) => {
+      laidOut.ids.filter((id) => board.tasks.has(id)).map((id) => {
         const task = board.tasks.get(id);
         const status = task?.status ?? 'blocked';
         return {
@@ -52,11 +64,11 @@ export function GraphView() {
           targetPosition: Position.Left,
         };
       }),
-    [board, version, pick, shape, focus],
+    [board, version, laidOut, shape, focus],
   );
   const edges: Edge[] = useMemo(
     () =>
-      shape.edges.map(({ from, to }) => ({
+      shape.edges.filter(({ from, to }) => board.tasks.has(from) && board.tasks.has(to)).map(({ from, to }) => ({
         id: `${from}->${to}`,
         source: from,
         target: to,
@@ -84,7 +96,7 @@ export function GraphView() {
           ))}
         </ul>
       </header>
-      {pick.ids.length === 0 ? (
+      {laidOut.ids.length === 0 && pick.ids.length === 0 ? (
         <p className="muted">No tasks to draw.</p>
       ) : (
         <div

@@ -36,6 +36,11 @@ export function PlansView() {
   const [problem, setProblem] = useState<Problem | null>(null);
   const [loaded, setLoaded] = useState<PlanResult | null>(null);
   const [busy, setBusy] = useState(false);
+  // Load submits what was previewed: any edit asks for a new preview first.
+  const edited = <T,>(set: (value: T) => void) => (value: T) => {
+    set(value);
+    setPreview(null);
+  };
 
   const submit = async (dryRun: boolean) => {
     setBusy(true);
@@ -79,22 +84,22 @@ export function PlansView() {
             accept=".yaml,.yml,.json,application/json,text/yaml"
             onChange={(e) => {
               const file = e.target.files?.[0];
-              if (file) void file.text().then(setPlan);
+              if (file) void file.text().then(edited(setPlan));
             }}
           />
         </label>
         <label className="field">
           <span>Plan (YAML or JSON)</span>
-          <textarea rows={12} value={plan} onChange={(e) => setPlan(e.target.value)} spellCheck={false} className="code" />
+          <textarea rows={12} value={plan} onChange={(e) => edited(setPlan)(e.target.value)} spellCheck={false} className="code" />
         </label>
         <div className="row">
           <label className="field">
             <span>Id prefix (optional)</span>
-            <input value={prefix} onChange={(e) => setPrefix(e.target.value)} placeholder="e.g. release-42/" />
+            <input value={prefix} onChange={(e) => edited(setPrefix)(e.target.value)} placeholder="e.g. release-42/" />
           </label>
           <label className="field grow">
             <span>Parameters (one key=value per line)</span>
-            <textarea rows={3} value={parameters} onChange={(e) => setParameters(e.target.value)} spellCheck={false} className="code" />
+            <textarea rows={3} value={parameters} onChange={(e) => edited(setParameters)(e.target.value)} spellCheck={false} className="code" />
           </label>
         </div>
         <div className="buttons">

@@ -1,6 +1,6 @@
 // One task, with its own URL: full text, output or error, dependencies and dependents, the history
 // from the events, and the actions that apply to its status (destructive ones confirmed).
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { TaskDetail, TaskEvent } from '@task-coordinator/core';
 import { useBoard, useBoardStore } from '../live/use-board.js';
 import { ConfirmDialog } from '../ui/confirm-dialog.js';
@@ -21,14 +21,18 @@ export function TaskPage({ id }: { id: string }) {
   const [confirm, setConfirm] = useState<Action | null>(null);
   const [message, setMessage] = useState<string | null>(null);
 
+  // Refetches can overlap (an event, an action): only the latest request's answer is shown.
+  const latest = useRef(0);
   const load = useCallback(async () => {
+    const request = ++latest.current;
     try {
       const [detail, history] = await Promise.all([store.api.getTask(id), store.api.history(id)]);
+      if (request !== latest.current) return;
       setTask(detail.task);
       setEvents(history.events);
       setError(null);
     } catch (e) {
-      setError((e as Error).message);
+      if (request === latest.current) setError((e as Error).message);
     }
   }, [store, id]);
 
@@ -56,7 +60,8 @@ export function TaskPage({ id }: { id: string }) {
     try {
       if (action === 'reset') store.put((await store.api.reset(task.id)).task);
       if (action === 'cancel') store.put((await store.api.cancel(task.id, 'cancelled from the dashboard')).task);
-      if (action === 'release' && task.slot !== null) await store.api.releaseSlot(task.slot);
+      // Fenced by the holder: if the task changed hands meanwhile, the server answers LEASE_LOST.
+      if (action === 'release' && task.worker !== null) store.put((await store.api.releaseTask(task.id, task.worker)).task);
       await load();
     } catch (e) {
       setMessage((e as Error).message);
@@ -78,6 +83,8 @@ export function TaskPage({ id }: { id: string }) {
   if (!task) return <p className="muted">Loading {id}…</p>;
 
   const active = task.status === 'claimed' || task.status === 'working';
+  // A confirmation about a claim that has ended in the meantime would act on nothing (or on
+  // another claim): it closes instead.
   const statusOf = (taskId: string) => board.tasks.get(taskId)?.status ?? 'unknown';
   return (
     <section className="task-page" aria-label="task">
@@ -91,7 +98,7 @@ export function TaskPage({ id }: { id: string }) {
               Reset
             </button>
           )}
-          {active && task.slot !== null && (
+          {active && task.worker !== null && (
             <button type="button" onClick={() => setConfirm('release')}>
               Release claim
             </button>
@@ -176,10 +183,10 @@ export function TaskPage({ id }: { id: string }) {
           }}
         />
       )}
-      {confirm === 'release' && (
+      {confirm === 'release' && active && (
         <ConfirmDialog
           title={`Release ${task.id} from ${task.worker}?`}
-          body={`Frees slot ${task.slot}: the task goes back to the queue without counting an attempt, and ${task.worker} loses it. Use this for a stuck agent.`}
+          body={`The task goes back to the queue without counting an attempt, and ${task.worker} loses it (its next call gets LEASE_LOST). Use this for a stuck agent.`}
           confirm="Release"
           destructive
           onCancel={() => setConfirm(null)}

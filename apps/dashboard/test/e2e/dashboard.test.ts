@@ -62,7 +62,9 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     await page.waitForFunction(() => document.querySelector('[data-status="claimed"] article[data-task-id="design"]')?.textContent?.includes('agent-1 · slot 1'));
     await server.http.post('/api/v1/tasks/design/complete', { workerId: 'agent-1', output: 'ok' });
     await page.locator('[data-status="available"] article[data-task-id="build"]').waitFor();
-    expect(await page.locator('[data-status="done"] [data-count]').getAttribute('data-count')).toBe('1');
+    // The unblock and the completion are two events of one commit: the count follows within a frame.
+    await page.locator('[data-status="done"] [data-count="1"]').waitFor();
+    expect(await page.locator('[data-status="done"] article[data-task-id="design"]').count()).toBe(1);
     // Same document all along: no reload happened.
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
     await screenshot(page, 'board');
@@ -141,6 +143,21 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     // The audit trail says the reset came from the dashboard.
     const history = await server.http.get('/api/v1/tasks/flaky/history');
     expect(history.body.events.at(-1)).toMatchObject({ type: 'task.reset', data: { actor: { worker: 'dashboard' } } });
+    expect(problems).toEqual([]);
+  });
+
+  it('releases a stuck claim from the task page after a confirmation, without counting an attempt', async () => {
+    const server = await startTestServer({ dashboardPort: 0, dashboardDir: dist });
+    await server.http.post('/api/v1/tasks', { id: 'stuck', description: 'held by an agent that hangs' });
+    await server.http.post('/api/v1/claim-next', { workerId: 'hung-agent' });
+    const { page, problems } = await open(server, '/tasks/stuck');
+    await page.getByRole('button', { name: 'Release claim' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Release' }).click();
+    await page.locator('.timeline li[data-event-type="task.released"]').waitFor();
+    expect((await server.http.get('/api/v1/tasks/stuck')).body.task).toMatchObject({ status: 'available', worker: null, attempts: 0 });
+    // The agent's late completion is fenced off.
+    const late = await server.http.post('/api/v1/tasks/stuck/complete', { workerId: 'hung-agent' });
+    expect(late.body.error.code).toBe('LEASE_LOST');
     expect(problems).toEqual([]);
   });
 
