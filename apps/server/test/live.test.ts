@@ -2,6 +2,7 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskEvent } from '@task-coordinator/core';
+import { fakeClock } from '@task-coordinator/core/testing';
 import { eventually, sleep, startTestServer } from './helpers.js';
 
 const sockets: Socket[] = [];
@@ -123,6 +124,23 @@ describe('Socket.IO', () => {
     const { apiUrl } = await startTestServer();
     const socket = socketTo(apiUrl, { lastSeq: 999 });
     expect(await once<{ lastSeq: number }>(socket, 'resync')).toEqual({ lastSeq: 0 });
+  });
+
+  it('a client behind events that retention has pruned is told to resync instead of resuming with a gap', async () => {
+    const clock = fakeClock(Date.now());
+    const { http, apiUrl, prune } = await startTestServer({ retainEventsMs: 60_000, retentionIntervalMs: 3_600_000 }, { clock: clock.now });
+    await http.post('/api/v1/tasks', { id: 'old-1', description: 'x' });
+    await http.post('/api/v1/tasks', { id: 'old-2', description: 'x' });
+    clock.advance(120_000);
+    await http.post('/api/v1/tasks', { id: 'new', description: 'x' });
+    expect((await prune()).events).toBe(2);
+    const behind = socketTo(apiUrl, { lastSeq: 1 });
+    expect(await once<{ lastSeq: number }>(behind, 'resync')).toEqual({ lastSeq: 3 });
+    // A client that saw everything up to the oldest retained event resumes as usual.
+    const current = socketTo(apiUrl, { lastSeq: 2 });
+    const seen = collect(current);
+    await once(current, 'ready');
+    expect(seen.map((e) => e.taskId)).toEqual(['new']);
   });
 
   it('clients see only their project', async () => {

@@ -4,7 +4,8 @@
 // sends every event after it (from the store), then the live ones, in seq order, no gap and no
 // repeat; then 'ready' {lastSeq}. A client keeps lastSeq up to date (socket.io-client re-reads a
 // function `auth` on every reconnect) and so resumes where it stopped, even across server restarts.
-// Further behind than MAX_BACKLOG events, it gets 'resync' and should reload the board instead.
+// Further behind than MAX_BACKLOG events, or behind events retention has pruned, it gets 'resync'
+// and should reload the board instead.
 import type { Server, Socket } from 'socket.io';
 import { ProjectSchema, type Store, type TaskEvent } from '@task-coordinator/core';
 import type { RequestGuard } from '../http/security.js';
@@ -71,7 +72,10 @@ export function attachLive(io: Server, store: Store, guard: RequestGuard, log: L
         // A seq this store never reached (a recreated or restored database): the client's view is
         // of another history, so it must reload rather than resume.
         const current = (await store.stats({ project })).lastSeq;
-        if (lastSeq > current) {
+        // Events the client missed that retention has since pruned: a replay would skip them, so it
+        // must reload. (The oldest retained event of any project stands in for this project's.)
+        const oldest = lastSeq > current ? [] : await store.events({ afterSeq: 0, limit: 1 });
+        if (lastSeq > current || (oldest[0] !== undefined && oldest[0].seq > lastSeq + 1)) {
           syncing.delete(socket);
           socket.join(room(project));
           socket.emit('resync', { lastSeq: current });
