@@ -25,6 +25,16 @@ describe('GET /api/v1/stats/throughput', () => {
     expect(other.body.minutes.reduce((n: number, m: { added: number }) => n + m.added, 0)).toBe(1);
   });
 
+  it('answers for a project with no events: no activity, the current queue depth on the last point', async () => {
+    const server = await startTestServer();
+    const res = await server.http.get('/api/v1/stats/throughput?project=quiet');
+    expect(res.status).toBe(200);
+    expect(res.body.minutes).toHaveLength(60);
+    expect(res.body.minutes.every((m: { completed: number; added: number }) => m.completed === 0 && m.added === 0)).toBe(true);
+    expect(res.body.minutes.at(-1).queueDepth).toBe(0);
+    expect(res.body.minutes.at(0).queueDepth).toBeNull();
+  });
+
   it('refuses a bad project with a code', async () => {
     const server = await startTestServer();
     const res = await server.http.get('/api/v1/stats/throughput?project=' + encodeURIComponent('bad project!'));

@@ -26,7 +26,7 @@ export class ThroughputSampler {
   ) {
     this.since = now();
     this.unsubscribe = store.subscribe((event) => this.count(event));
-    // Sample the queue depth a little after each minute starts (for the minute that just ended).
+    // The depth is sampled every 10 s into the current minute, so each minute keeps its last sample.
     this.timer = setInterval(() => void this.sample(), MINUTE / 6);
     this.timer.unref();
   }
@@ -75,16 +75,17 @@ export class ThroughputSampler {
   /** The last hour of one project, a point per minute, oldest first (minutes without data are zero). */
   async read(project: string): Promise<Throughput> {
     const now = this.now();
-    const series = this.seriesOf(project);
-    const current = this.bucket(series, now);
+    // Only projects with events are sampled: reading one without any starts no series (a caller
+    // naming arbitrary projects must not make the sampler poll the store for each of them).
+    const series = this.series.get(project);
     // The depth right now, so the chart's last point is current even between samples.
     const stats = await this.store.stats({ project });
-    current.queueDepth = stats.tasks.available;
+    if (series) this.bucket(series, now).queueDepth = stats.tasks.available;
     const end = Math.floor(now / MINUTE) * MINUTE;
     const minutes: ThroughputMinute[] = [];
     for (let at = end - (KEEP_MINUTES - 1) * MINUTE; at <= end; at += MINUTE) {
-      const minute = series.minutes.get(at);
-      minutes.push(minute ? { ...minute } : { at, completed: 0, failed: 0, added: 0, queueDepth: null });
+      const minute = series?.minutes.get(at);
+      minutes.push(minute ? { ...minute } : { at, completed: 0, failed: 0, added: 0, queueDepth: at === end ? stats.tasks.available : null });
     }
     return { project, since: this.since, minutes };
   }

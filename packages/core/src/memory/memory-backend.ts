@@ -179,17 +179,7 @@ export class MemoryBackend implements Backend {
       state.ready.clear();
       state.activeByWorker.clear();
     }
-    for (const task of change.insertTasks) {
-      const state = this.project(task.project);
-      const row: Row = { task: cloneTask(task), ord: ++this.ord };
-      state.tasks.set(task.id, row);
-      for (const dep of task.dependencies) {
-        let set = state.dependents.get(dep);
-        if (!set) state.dependents.set(dep, (set = new Set()));
-        set.add(task.id);
-      }
-      this.index(state, row, true);
-    }
+    for (const task of change.insertTasks) this.insertRow(task);
     for (const task of change.updateTasks) {
       const state = this.project(task.project);
       const old = state.tasks.get(task.id) as Row;
@@ -281,9 +271,8 @@ export class MemoryBackend implements Backend {
     return out;
   }
 
-  async importRecords(batch: ImportBatch): Promise<void> {
-    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
-    for (const task of batch.tasks) {
+  /** A new task row: stored, its dependency edges indexed, and placed in the ready set if available. */
+  private insertRow(task: Task): void {
       const state = this.project(task.project);
       const row: Row = { task: cloneTask(task), ord: ++this.ord };
       state.tasks.set(task.id, row);
@@ -293,7 +282,11 @@ export class MemoryBackend implements Backend {
         set.add(task.id);
       }
       this.index(state, row, true);
-    }
+  }
+
+  async importRecords(batch: ImportBatch): Promise<void> {
+    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
+    for (const task of batch.tasks) this.insertRow(task);
     for (const slot of batch.slots) this.project(slot.project).slots.set(slot.slot, cloneSlot(slot));
     for (const draft of batch.events) {
       const event = copy(draft);
