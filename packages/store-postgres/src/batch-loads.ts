@@ -184,8 +184,8 @@ async function loadWorkerTasks(db: Db, requests: Array<Request & { load: Of<'wor
 async function loadSlots(db: Db, requests: Array<Request & { load: Of<'slot'> }>, replies: Map<number, Reply>): Promise<void> {
   const found = await prepared<Numbered<SlotRow>>(
     db,
-    `SELECT u.n, s.* FROM unnest($1::int[], $2::text[], $3::int[]) AS u(n, project, slot)
-     JOIN slots s ON s.project = u.project AND s.slot = u.slot ORDER BY s.project, s.slot FOR UPDATE OF s`,
+    `SELECT u.n, s.* FROM (SELECT * FROM unnest($1::int[], $2::text[], $3::int[]) AS u(n, project, slot) ORDER BY project, slot) u
+     CROSS JOIN LATERAL (SELECT * FROM slots s WHERE s.project = u.project AND s.slot = u.slot LIMIT 1 FOR UPDATE) s`,
     [requests.map((r) => r.n), requests.map((r) => r.load.project), requests.map((r) => r.load.slot)],
   );
   for (const [member, slots] of share<Slot>(requests, found, slotFromRow)) replies.set(member, { value: slots[0] ?? null });
@@ -194,8 +194,13 @@ async function loadSlots(db: Db, requests: Array<Request & { load: Of<'slot'> }>
 async function loadWorkerSlots(db: Db, requests: Array<Request & { load: Of<'workerSlots'> }>, replies: Map<number, Reply>): Promise<void> {
   const found = await prepared<Numbered<SlotRow>>(
     db,
-    `SELECT u.n, s.* FROM unnest($1::int[], $2::text[], $3::text[]) AS u(n, project, worker)
-     JOIN slots s ON s.project = u.project AND s.worker = u.worker ORDER BY s.project, s.slot FOR UPDATE OF s`,
+    `WITH found AS (
+       SELECT u.n, u.worker AS wanted, s.project, s.slot FROM unnest($1::int[], $2::text[], $3::text[]) AS u(n, project, worker)
+       CROSS JOIN LATERAL (SELECT s.project, s.slot FROM slots s WHERE s.project = u.project AND s.worker = u.worker OFFSET 0) s),
+     locked AS (
+       SELECT s.* FROM (SELECT DISTINCT project, slot FROM found ORDER BY project, slot) k
+       CROSS JOIN LATERAL (SELECT * FROM slots s WHERE s.project = k.project AND s.slot = k.slot LIMIT 1 FOR UPDATE) s)
+     SELECT f.n, s.* FROM found f JOIN locked s ON s.project = f.project AND s.slot = f.slot WHERE s.worker = f.wanted ORDER BY s.project, s.slot`,
     [requests.map((r) => r.n), requests.map((r) => r.load.project), requests.map((r) => r.load.worker)],
   );
   for (const [member, slots] of share<Slot>(requests, found, slotFromRow)) replies.set(member, { value: slots });

@@ -62,7 +62,9 @@ async function writeRest(
   // Rows go as JSON documents: serialised natively, where the driver's array encoding is slow JavaScript.
   // Tasks are found by key in a LATERAL lookup and updated through the primary key (`ord = ANY`):
   // joined with the documents directly, a board without statistics yet was scanned whole (8 ms
-  // of a group's 10 on 20,000 tasks; see batch-loads.ts). Slots are few: a join finds them.
+  // of a group's 10 on 20,000 tasks; see batch-loads.ts). Slots are reached through their primary
+  // key the same way (`= ANY` on both of its columns): their rows change every cycle, and a scan
+  // reads every dead version of them too.
   const [row] = await prepared<{ tasks: number; slots: number; seqs: Array<string | number> }>(
     db,
     `WITH u AS (
@@ -78,11 +80,12 @@ async function writeRest(
        FROM u WHERE t.ord = ANY(ARRAY(SELECT ord FROM u)) AND t.ord = u.ord AND t.version = u.version - 1
        RETURNING 1),
      ds AS (
-       DELETE FROM slots s USING jsonb_to_recordset($2::jsonb) AS u(project text, slot int) WHERE s.project = u.project AND s.slot = u.slot RETURNING 1),
+       DELETE FROM slots s USING jsonb_to_recordset($2::jsonb) AS u(project text, slot int)
+       WHERE s.project = ANY($6::text[]) AND s.slot = ANY($7::int[]) AND s.project = u.project AND s.slot = u.slot RETURNING 1),
      us AS (
        UPDATE slots s SET worker = u.worker, task_id = u."taskId", lease_expires_at = u."leaseExpiresAt", claimed_at = u."claimedAt", last_seen_at = u."lastSeenAt"
        FROM jsonb_to_recordset($3::jsonb) AS u(project text, slot int, worker text, "taskId" text, "leaseExpiresAt" bigint, "claimedAt" bigint, "lastSeenAt" bigint)
-       WHERE s.project = u.project AND s.slot = u.slot
+       WHERE s.project = ANY($8::text[]) AND s.slot = ANY($9::int[]) AND s.project = u.project AND s.slot = u.slot
        RETURNING 1),
      turn AS (SELECT pg_advisory_xact_lock(hashtext('task-coordinator events ' || current_schema())) AS held WHERE jsonb_array_length($4::jsonb) > 0),
      ins AS (
@@ -95,7 +98,7 @@ async function writeRest(
      note AS (SELECT pg_notify($5, max(seq)::text) AS sent FROM ins HAVING count(*) > 0)
      SELECT (SELECT count(*) FROM ut)::int AS tasks, (SELECT count(*) FROM us)::int AS slots,
        ARRAY(SELECT seq FROM ins ORDER BY seq) AS seqs, (SELECT count(*) FROM note) AS notified, (SELECT count(*) FROM ds) AS freed`,
-    [JSON.stringify(t), JSON.stringify(freed), JSON.stringify(held), JSON.stringify(e), channel],
+    [JSON.stringify(t), JSON.stringify(freed), JSON.stringify(held), JSON.stringify(e), channel, ...slotKeys(freed), ...slotKeys(held)],
   );
   // BIGINT arrays arrive as strings (the driver parses only scalar BIGINTs as numbers here).
   const { tasks, slots, seqs } = row as { tasks: number; slots: number; seqs: Array<string | number> };
@@ -112,6 +115,11 @@ async function writeRest(
     slot: x.slot,
     data: JSON.parse(JSON.stringify(x.data)) as Record<string, unknown>,
   }));
+}
+
+/** A slot key's columns as arrays, for `project = ANY(…) AND slot = ANY(…)` (the primary key). */
+function slotKeys(slots: ReadonlyArray<{ project: string; slot: number }>): [string[], number[]] {
+  return [[...new Set(slots.map((s) => s.project))], [...new Set(slots.map((s) => s.slot))]];
 }
 
 function slotColumns(slots: readonly Slot[]): unknown[] {

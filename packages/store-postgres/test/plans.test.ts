@@ -13,7 +13,7 @@ const TASKS = 5_000;
 const WORKERS = 8;
 
 /** Scans whose cost grows with the board: a whole table read, or every task of a project. */
-const GROWS = /Seq Scan on (tasks|events|task_dependencies)\b|tasks_by_project/;
+const GROWS = /Seq Scan on (tasks|events|task_dependencies|slots)\b|tasks_by_project/;
 
 describe.skipIf(!HAS_PG)('postgres plans', () => {
   it(`claim, start, heartbeat, fail, complete and dependents on a ${TASKS.toLocaleString('en')}-task board without statistics: no statement scans a table`, async () => {
