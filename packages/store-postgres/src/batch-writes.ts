@@ -1,24 +1,21 @@
 // The writes of a group: one statement per table for every command of the group, then its events.
 import { NO_DEADLINE_KEY, emptyChange, type Change, type EventDraft, type ImportBatch, type Slot, type Task, type TaskEvent } from '@task-coordinator/core';
-import { prepared, type Db } from './queries.js';
-
-/** Thrown when an update found a different version: another transaction changed the row; retry. */
-export class VersionConflict extends Error {
-  override readonly name = 'VersionConflict';
-}
+import { prepared, send, type Db } from './queries.js';
+import { Transaction } from './transaction.js';
 
 /**
  * Writes the Changes of a group's commands (no two of them touch the same row: group.ts sees to
- * it) and returns each command's committed events with their seqs, in the order given.
+ * it) and returns each command's committed events with their seqs, in the order given. With
+ * `commit`, the transaction's COMMIT travels with the last statement (see transaction.ts).
  */
-export async function writeChanges(db: Db, changes: readonly Change[], channel: string): Promise<TaskEvent[][]> {
+export async function writeChanges(db: Db, changes: readonly Change[], channel: string, commit = false): Promise<TaskEvent[][]> {
   for (const change of changes) {
     if (change.deleteProject === null) continue;
     // Clean-all waits for every command that has read tasks to finish, and holds new ones off,
     // so no add can slip in between its checks and its insert and leave a task (or an edge) behind.
-    await db.query('LOCK TABLE tasks, task_dependencies IN EXCLUSIVE MODE');
-    await db.query('DELETE FROM task_dependencies WHERE project = $1', [change.deleteProject]);
-    await db.query('DELETE FROM tasks WHERE project = $1', [change.deleteProject]);
+    await send(db, 'LOCK TABLE tasks, task_dependencies IN EXCLUSIVE MODE');
+    await send(db, 'DELETE FROM task_dependencies WHERE project = $1', [change.deleteProject]);
+    await send(db, 'DELETE FROM tasks WHERE project = $1', [change.deleteProject]);
   }
   const inserts = changes.flatMap((c) => c.insertTasks);
   if (inserts.length) await insertTasks(db, inserts);
@@ -36,38 +33,33 @@ export async function writeChanges(db: Db, changes: readonly Change[], channel: 
   const freed = changes.flatMap((c) => c.deleteSlots);
   const held = changes.flatMap((c) => c.updateSlots);
   const drafts = changes.flatMap((c) => c.events);
-  const committed = updates.length || freed.length || held.length || drafts.length ? await writeRest(db, updates, freed, held, drafts, channel) : [];
+  const committed = updates.length || freed.length || held.length || drafts.length ? await writeRest(db, updates, freed, held, drafts, channel, commit) : [];
   let at = 0;
   return changes.map((c) => committed.slice(at, (at += c.events.length)));
 }
 
 /**
- * The hot path's writes in one statement (one round trip per group): changed tasks (each only if
- * the stored version is still the one the rule read), freed and changed slots, and the events.
- * The parts touch different rows (group.ts sees to it), so they need not see each other's effects.
+ * The hot path's writes in one statement (one round trip per group, with the COMMIT): changed
+ * tasks (each only if the stored version is still the one the rule read), freed and changed slots,
+ * and the events. The parts touch different rows (group.ts sees to it), so they need not see each
+ * other's effects.
+ *
+ * Rows go as JSON documents: serialised natively, where the driver's array encoding is slow
+ * JavaScript. Tasks are found by key in a LATERAL lookup and updated through the primary key
+ * (`ord = ANY`): joined with the documents directly, a board without statistics yet was scanned
+ * whole (8 ms of a group's 10 on 20,000 tasks; see batch-loads.ts). Slots are reached through their
+ * primary key the same way (`= ANY` on both of its columns): their rows change every cycle, and a
+ * scan reads every dead version of them too.
+ *
+ * Fewer rows matched than changed (another transaction got there first) raises 40001 inside the
+ * statement (tc_expect_rows, migration 3), so a COMMIT sent with it never runs; the group is retried.
  *
  * Seqs in commit order: one writer at a time from taking seqs until COMMIT (events go last, so
  * this is the commit itself), and a reader of "events after N" can never see seq 11 while seq 10
  * may still appear. The lock is a CTE every inserted event is joined with, so it is taken before
  * the first seq; the notification reaches every replica at commit.
  */
-async function writeRest(
-  db: Db,
-  t: readonly Task[],
-  freed: ReadonlyArray<{ project: string; slot: number }>,
-  held: readonly Slot[],
-  e: readonly EventDraft[],
-  channel: string,
-): Promise<TaskEvent[]> {
-  // Rows go as JSON documents: serialised natively, where the driver's array encoding is slow JavaScript.
-  // Tasks are found by key in a LATERAL lookup and updated through the primary key (`ord = ANY`):
-  // joined with the documents directly, a board without statistics yet was scanned whole (8 ms
-  // of a group's 10 on 20,000 tasks; see batch-loads.ts). Slots are reached through their primary
-  // key the same way (`= ANY` on both of its columns): their rows change every cycle, and a scan
-  // reads every dead version of them too.
-  const [row] = await prepared<{ tasks: number; slots: number; seqs: Array<string | number> }>(
-    db,
-    `WITH u AS (
+const WRITE_REST = `WITH u AS (
        SELECT u.*, k.ord FROM jsonb_to_recordset($1::jsonb) AS u(project text, id text, description text, status text, priority int, labels jsonb,
          deadline bigint, output text, error text, worker text, slot int, attempts int, "maxAttempts" int, "leaseExpiresAt" bigint,
          "startedAt" bigint, "completedAt" bigint, "updatedAt" bigint, version int)
@@ -96,14 +88,25 @@ async function writeRest(
          ORDER BY x.n
        RETURNING seq),
      note AS (SELECT pg_notify($5, max(seq)::text) AS sent FROM ins HAVING count(*) > 0)
-     SELECT (SELECT count(*) FROM ut)::int AS tasks, (SELECT count(*) FROM us)::int AS slots,
-       ARRAY(SELECT seq FROM ins ORDER BY seq) AS seqs, (SELECT count(*) FROM note) AS notified, (SELECT count(*) FROM ds) AS freed`,
-    [JSON.stringify(t), JSON.stringify(freed), JSON.stringify(held), JSON.stringify(e), channel, ...slotKeys(freed), ...slotKeys(held)],
-  );
+     SELECT tc_expect_rows('a task', $10::int, (SELECT count(*) FROM ut)::int) AS tasks,
+       tc_expect_rows('a held slot', $11::int, (SELECT count(*) FROM us)::int) AS slots,
+       ARRAY(SELECT seq FROM ins ORDER BY seq) AS seqs, (SELECT count(*) FROM note) AS notified, (SELECT count(*) FROM ds) AS freed`;
+
+/** Runs WRITE_REST and returns the events with the seqs they took. */
+async function writeRest(
+  db: Db,
+  t: readonly Task[],
+  freed: ReadonlyArray<{ project: string; slot: number }>,
+  held: readonly Slot[],
+  e: readonly EventDraft[],
+  channel: string,
+  commit: boolean,
+): Promise<TaskEvent[]> {
+  const params = [JSON.stringify(t), JSON.stringify(freed), JSON.stringify(held), JSON.stringify(e), channel, ...slotKeys(freed), ...slotKeys(held), t.length, held.length];
+  type Row = { seqs: Array<string | number> };
+  const [row] = commit && db instanceof Transaction ? await db.executeAndCommit<Row>(WRITE_REST, params) : await prepared<Row>(db, WRITE_REST, params);
   // BIGINT arrays arrive as strings (the driver parses only scalar BIGINTs as numbers here).
-  const { tasks, slots, seqs } = row as { tasks: number; slots: number; seqs: Array<string | number> };
-  if (tasks !== t.length) throw new VersionConflict('a task changed concurrently');
-  if (slots !== held.length) throw new VersionConflict('a held slot was freed concurrently');
+  const { seqs } = row as Row;
   // Shaped as the feed reads them back (eventFromRow), data as stored: a reader sees the same event either way.
   return e.map((x, i) => ({
     seq: Number(seqs[i]),
@@ -136,7 +139,7 @@ function slotColumns(slots: readonly Slot[]): unknown[] {
 
 async function insertTasks(db: Db, t: readonly Task[]): Promise<void> {
   // One statement for a whole batch (a 1,000-task add is one round trip, not a thousand).
-  await db.query(
+  await send(db, 
     `INSERT INTO tasks (project, id, description, status, priority, labels, deadline, deadline_key, output, error, worker, slot,
        attempts, max_attempts, lease_expires_at, created_at, started_at, completed_at, updated_at, version)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::jsonb[], $7::bigint[], $8::bigint[],
@@ -167,7 +170,7 @@ async function insertTasks(db: Db, t: readonly Task[]): Promise<void> {
   );
   const edges = t.flatMap((x) => x.dependencies.map((dep) => [x.project, x.id, dep] as const));
   if (edges.length) {
-    await db.query('INSERT INTO task_dependencies (project, task_id, depends_on) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])', [
+    await send(db, 'INSERT INTO task_dependencies (project, task_id, depends_on) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])', [
       edges.map((e) => e[0]),
       edges.map((e) => e[1]),
       edges.map((e) => e[2]),
@@ -180,10 +183,10 @@ export async function importRecords(db: Db, batch: ImportBatch): Promise<void> {
   await writeChanges(db, [{ ...emptyChange(), insertTasks: batch.tasks, insertSlots: batch.slots }], '');
   const e = batch.events;
   if (!e.length) return;
-  await db.query(
+  await send(db, 
     `INSERT INTO events (seq, at, type, project, task_id, worker_id, slot, data)
      SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::jsonb[])`,
     [e.map((x) => x.seq), e.map((x) => x.at), e.map((x) => x.type), e.map((x) => x.project), e.map((x) => x.taskId), e.map((x) => x.workerId), e.map((x) => x.slot), e.map((x) => JSON.stringify(x.data))],
   );
-  await db.query(`SELECT setval(pg_get_serial_sequence('events', 'seq'), (SELECT max(seq) FROM events))`);
+  await send(db, `SELECT setval(pg_get_serial_sequence('events', 'seq'), (SELECT max(seq) FROM events))`);
 }

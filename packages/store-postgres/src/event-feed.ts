@@ -16,8 +16,10 @@ const PAGE = 1000;
 
 export class EventFeed {
   private delivered = 0;
-  /** The last seq a local commit in progress took: its notification needs no read. */
-  private local = 0;
+  /** Local commits in flight: their seqs are known only when they answer (transaction.ts). */
+  private inFlight = 0;
+  /** The highest seq notified while local commits were in flight: read once they have answered. */
+  private deferred = 0;
   private onEvents: ((events: readonly TaskEvent[]) => void) | null = null;
   private running: Promise<void> | null = null;
   private again = false;
@@ -51,9 +53,13 @@ export class EventFeed {
     if (this.closed) return;
     const client = new pg.Client({ ...this.clientConfig, keepAlive: true });
     // The payload is the last seq of the commit. This replica's own commits are delivered by
-    // committed() (or caught up by the pump after a failed one), so they need no read here.
+    // committed() (or caught up by the pump after a failed one), so they need no read here; while
+    // one is in flight, a notification may be its own, so it waits for the commit's answer.
     client.on('notification', (message) => {
-      if (!(Number(message.payload) <= Math.max(this.delivered, this.local))) void this.pump();
+      const seq = Number(message.payload);
+      if (!(seq > this.delivered)) return;
+      if (this.inFlight > 0) this.deferred = Math.max(this.deferred, seq);
+      else void this.pump();
     });
     client.on('error', () => undefined);
     try {
@@ -137,14 +143,24 @@ export class EventFeed {
     if (seq > this.delivered) this.delivered = seq;
   }
 
-  /** Before a local COMMIT: the seqs its events took (they are this replica's to deliver). */
-  committing(events: readonly TaskEvent[]): void {
-    if (events.length) this.local = Math.max(this.local, events.at(-1)!.seq);
+  /** Before a local group's writes: notifications wait until committed() or abandoned() is called for it. */
+  committing(): void {
+    this.inFlight++;
   }
 
   /** A local commit failed or its outcome is unknown: read the log rather than trust anything skipped. */
   abandoned(): void {
+    this.inFlight--;
+    this.deferred = 0;
     void this.pump();
+  }
+
+  /** The notifications deferred while local commits were in flight, once the last has answered. */
+  private settleDeferred(): void {
+    if (this.inFlight > 0 || this.deferred === 0) return;
+    const seq = this.deferred;
+    this.deferred = 0;
+    if (seq > this.delivered) void this.pump();
   }
 
   /**
@@ -154,12 +170,14 @@ export class EventFeed {
    * them back; after a gap (another replica's commit, a rolled-back seq) the log is read.
    */
   async committed(events: readonly TaskEvent[]): Promise<void> {
-    if (!events.length || events.at(-1)!.seq <= this.delivered) return;
+    this.inFlight--;
+    if (!events.length || events.at(-1)!.seq <= this.delivered) return this.settleDeferred();
     if (!this.running && events[0]!.seq === this.delivered + 1) {
       this.delivered = events.at(-1)!.seq;
       this.onEvents?.(events);
-      return;
+      return this.settleDeferred();
     }
+    this.deferred = 0;
     await this.pump();
   }
 

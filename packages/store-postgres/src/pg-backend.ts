@@ -7,9 +7,10 @@ import pg from 'pg';
 import { DomainError, isEmptyChange, type Backend, type BackendOverview, type EventFilter, type ImportBatch, type PruneResult, type Instant, type ListQuery, type Outcome, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
 import { migrate, quoteIdent } from './migrations/index.js';
 import * as q from './queries.js';
-import { VersionConflict, importRecords, writeChanges } from './batch-writes.js';
+import { importRecords, writeChanges } from './batch-writes.js';
 import { Group, type Pending } from './group.js';
 import { EventFeed } from './event-feed.js';
+import { Transaction } from './transaction.js';
 
 export interface PgBackendOptions {
   /** postgres://… */
@@ -202,18 +203,18 @@ export class PgBackend implements Backend {
       return;
     }
     const group = new Group(pendings);
-    let committing = false;
+    const tx = new Transaction(client);
+    let writing = false;
     let broken = false;
     let released = false;
     try {
-      await client.query('BEGIN');
-      await group.run(client);
+      await group.run(tx);
       const done = group.done();
       const changes = done.map((m) => (m.outcome as Outcome<unknown>).change);
-      const events = changes.some((c) => !isEmptyChange(c)) ? await writeChanges(client, changes, this.eventFeed.channel) : changes.map(() => []);
-      committing = true;
-      this.eventFeed.committing(events.flat());
-      await client.query('COMMIT');
+      writing = true;
+      this.eventFeed.committing();
+      const events = changes.some((c) => !isEmptyChange(c)) ? await writeChanges(tx, changes, this.eventFeed.channel, true) : changes.map(() => []);
+      await tx.commit();
       // The connection goes back to the pool first: the feed reads through the pool too, and
       // every connection held while waiting for it would starve it under load.
       client.release();
@@ -226,11 +227,13 @@ export class PgBackend implements Backend {
       this.postponed(group);
     } catch (error) {
       broken = isConnectionError(error);
-      if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+      if (!broken) await tx.rollback().catch(() => (broken = true));
       client.release(broken);
       released = true;
-      if (committing) this.eventFeed.abandoned();
-      this.failed(group, error, committing && broken);
+      if (writing) this.eventFeed.abandoned();
+      // Only a connection lost once COMMIT was sent leaves the outcome unknown: a statement that
+      // failed before it aborted the transaction (PostgreSQL skips a COMMIT sent after it).
+      this.failed(group, error, tx.commitSent && broken);
     } finally {
       if (!released) client.release(broken);
     }
@@ -271,7 +274,7 @@ export class PgBackend implements Backend {
       return;
     }
     const pending = again[0] as Pending;
-    const retryable = error instanceof VersionConflict || RETRY_CODES.has(codeOf(error) ?? '') || isConnectionError(error);
+    const retryable = RETRY_CODES.has(codeOf(error) ?? '') || isConnectionError(error);
     if (!(retryable && pending.attempts < this.maxAttempts)) {
       pending.reject(mapPgError(error));
       return;

@@ -1,6 +1,7 @@
 // The PostgreSQL store's reads, the loads only a command running alone asks, and the shared SQL helpers.
 // The loads and writes of commands run in groups are in batch-loads.ts and batch-writes.ts.
-import type { PoolClient, QueryResultRow } from 'pg';
+import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
+import { Transaction } from './transaction.js';
 import {
   eventFromRow,
   overviewFromRows,
@@ -20,7 +21,13 @@ import {
   type TaskStatus,
 } from '@task-coordinator/core';
 
-export type Db = Pick<PoolClient, 'query'>;
+/** Where statements run: the pool (reads), a pooled connection, or a group's transaction. */
+export type Db = Pick<PoolClient, 'query'> | Transaction;
+
+/** A statement with its values, on whichever kind of Db. */
+export function send<R extends QueryResultRow>(db: Db, sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+  return db instanceof Transaction ? db.query<R>(sql, params) : db.query<R>(sql, params);
+}
 
 export type TaskRow = CoreTaskRow & QueryResultRow;
 export type SlotRow = CoreSlotRow & QueryResultRow;
@@ -36,7 +43,7 @@ const toSlot = slotFromRow;
 export const toEvent = eventFromRow;
 
 async function rows<R extends QueryResultRow>(db: Db, sql: string, params: unknown[]): Promise<R[]> {
-  return (await db.query<R>(sql, params)).rows;
+  return (await send<R>(db, sql, params)).rows;
 }
 
 /**
@@ -56,6 +63,7 @@ function named(sql: string): string {
 }
 
 export async function prepared<R extends QueryResultRow>(db: Db, sql: string, params: unknown[]): Promise<R[]> {
+  if (db instanceof Transaction) return db.execute<R>(sql, params);
   return (await db.query<R>({ name: named(sql), text: sql, values: params })).rows;
 }
 
@@ -72,7 +80,7 @@ export async function answerAlone(db: Db, load: SoloLoad): Promise<unknown> {
     case 'heldSlotNumbers':
       // Asked only when a worker takes a new slot: takers of one project queue here (until commit)
       // instead of all picking the same lowest free slot and retrying on the key.
-      await db.query(`SELECT pg_advisory_xact_lock(hashtext('task-coordinator slots ' || current_schema() || ' ' || $1))`, [load.project]);
+      await send(db, `SELECT pg_advisory_xact_lock(hashtext('task-coordinator slots ' || current_schema() || ' ' || $1))`, [load.project]);
       return (await prepared<{ slot: number }>(db, `SELECT slot FROM slots WHERE project = $1 ORDER BY slot`, [load.project])).map((r) => r.slot);
     case 'expiredTasks':
       return (
@@ -140,7 +148,7 @@ export async function overview(db: Db): Promise<BackendOverview[]> {
 
 /** Retention, events: the oldest first, never the newest (the log's end stays readable). */
 export async function pruneEvents(db: Db, before: number, limit: number): Promise<number> {
-  const result = await db.query(
+  const result = await send(db, 
     `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < $1 AND seq < (SELECT max(seq) FROM events) ORDER BY seq LIMIT $2)`,
     [before, limit],
   );
@@ -172,7 +180,7 @@ export async function pruneTasks(db: Db, before: number, limit: number): Promise
     [candidates.map((c) => c.ord)],
   );
   if (deleted.length) {
-    await db.query(`DELETE FROM task_dependencies d USING unnest($1::text[], $2::text[]) AS g(project, id) WHERE d.project = g.project AND d.task_id = g.id`, [
+    await send(db, `DELETE FROM task_dependencies d USING unnest($1::text[], $2::text[]) AS g(project, id) WHERE d.project = g.project AND d.task_id = g.id`, [
       deleted.map((d) => d.project),
       deleted.map((d) => d.id),
     ]);

@@ -20,8 +20,23 @@ describe.skipIf(!HAS_PG)('postgres plans', () => {
     const schema = freshSchema('plans');
     const store = await openPostgresStore({ connectionString: DATABASE_URL, schema, poolSize: WORKERS + 4, config: { slots: 50 } });
     const seen = new Map<string, unknown[]>();
+    const prepares = new Map<string, string>();
+    const executes = new Map<string, string>();
     const query = pg.Client.prototype.query;
+    let recording = false;
     try {
+      // Record what the workload sends: every PREPARE, and once the board is loaded, the EXECUTEs of
+      // group transactions (transaction.ts) and statements sent with values (the driver's prepared ones).
+      pg.Client.prototype.query = function (this: pg.Client, config: unknown, values?: unknown, callback?: unknown) {
+        const text = typeof config === 'string' ? config : (config as { text?: string }).text;
+        const params = typeof config === 'string' ? values : (config as { values?: unknown[] }).values;
+        if (recording && text && Array.isArray(params) && !seen.has(text)) seen.set(text, params);
+        const prepare = text && /^PREPARE (\w+) AS ([\s\S]*)$/.exec(text);
+        if (prepare) prepares.set(prepare[1] as string, prepare[2] as string);
+        const execute = text && /^(?:BEGIN; )?(EXECUTE (\w+)\([\s\S]*\))(?:; COMMIT)?$/.exec(text);
+        if (recording && execute && !executes.has(execute[2] as string)) executes.set(execute[2] as string, execute[1] as string);
+        return (query as (...args: unknown[]) => unknown).call(this, config, values, callback);
+      } as typeof query;
       // Every fifth task waits for the one before it, so completes unblock dependents.
       for (let i = 0; i < TASKS; i += 1000) {
         await store.addTasks({
@@ -31,13 +46,7 @@ describe.skipIf(!HAS_PG)('postgres plans', () => {
           }),
         });
       }
-      // Record what the workload sends (statements with values: the hot path's prepared ones).
-      pg.Client.prototype.query = function (this: pg.Client, config: unknown, values?: unknown, callback?: unknown) {
-        const text = typeof config === 'string' ? config : (config as { text?: string }).text;
-        const params = typeof config === 'string' ? values : (config as { values?: unknown[] }).values;
-        if (text && Array.isArray(params) && !seen.has(text)) seen.set(text, params);
-        return (query as (...args: unknown[]) => unknown).call(this, config, values, callback);
-      } as typeof query;
+      recording = true;
       await Promise.all(
         Array.from({ length: WORKERS }, async (_, w) => {
           const workerId = `w${w}`;
@@ -56,14 +65,26 @@ describe.skipIf(!HAS_PG)('postgres plans', () => {
       pg.Client.prototype.query = query;
       await store.close();
     }
-    expect(seen.size).toBeGreaterThan(5);
+    expect(executes.size).toBeGreaterThan(5);
+    expect([...executes.keys()].every((name) => prepares.has(name))).toBe(true);
 
     const client = new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path=${schema}` });
     await client.connect();
     const scans: string[] = [];
     try {
+      for (const [name, text] of prepares) await client.query(`PREPARE ${name} AS ${text}`);
       for (const mode of ['force_custom_plan', 'force_generic_plan']) {
         await client.query(`SET plan_cache_mode = ${mode}`);
+        for (const [name, execute] of executes) {
+          await client.query('BEGIN');
+          try {
+            const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${execute}`);
+            const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+            if (GROWS.test(plan)) scans.push(`${mode}: ${(prepares.get(name) ?? '').replace(/\s+/g, ' ').slice(0, 120)}…\n${plan}`);
+          } finally {
+            await client.query('ROLLBACK');
+          }
+        }
         for (const [text, params] of seen) {
           if (!/^\s*(WITH|SELECT|UPDATE|INSERT|DELETE)/i.test(text)) continue;
           await client.query('BEGIN');

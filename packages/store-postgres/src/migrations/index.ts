@@ -3,8 +3,9 @@ import type { PoolClient } from 'pg';
 import { DomainError } from '@task-coordinator/core';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-audit-retention.js';
+import * as m003 from './003-expect-rows.js';
 
-export const MIGRATIONS: ReadonlyArray<{ name: string; sql: string }> = [m001, m002];
+export const MIGRATIONS: ReadonlyArray<{ name: string; sql: string }> = [m001, m002, m003];
 
 export async function migrate(client: PoolClient, schema: string): Promise<number> {
   // One lock per schema: replicas of one board take turns, other boards do not wait.
