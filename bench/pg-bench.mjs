@@ -19,7 +19,7 @@ const quick = process.argv.includes('--quick');
 // --store: only the store-level comparison with pg-boss (no server replicas).
 const storeOnly = process.argv.includes('--store');
 const JOBS = quick ? 2000 : 6000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const CONCURRENCY = 16;
 const HTTP_WORKERS = 64;
 const HTTP_TASKS = quick ? 3000 : 8000;
@@ -227,6 +227,9 @@ const row = (metric, value, target = '') => {
 try {
   console.log(`${'metric'.padEnd(64)} ${'value'.padStart(12)}  target`);
   // The machine is shared and noisy: the two run in turns, ROUNDS times, and the medians are compared.
+  // One uncounted round of each first, so neither is measured while its code is still being compiled.
+  await ours('warmup');
+  await pgBoss('warmup');
   const stores = [];
   const bosses = [];
   for (let r = 0; r < ROUNDS; r++) {
