@@ -102,12 +102,15 @@ async function writeRest(
   channel: string,
   commit: boolean,
 ): Promise<TaskEvent[]> {
-  const params = [JSON.stringify(t), JSON.stringify(freed), JSON.stringify(held), JSON.stringify(e), channel, ...slotKeys(freed), ...slotKeys(held), t.length, held.length];
+  const events = JSON.stringify(e);
+  const params = [JSON.stringify(t), JSON.stringify(freed), JSON.stringify(held), events, channel, ...slotKeys(freed), ...slotKeys(held), t.length, held.length];
   type Row = { seqs: Array<string | number> };
   const [row] = commit && db instanceof Transaction ? await db.executeAndCommit<Row>(WRITE_REST, params) : await prepared<Row>(db, WRITE_REST, params);
   // BIGINT arrays arrive as strings (the driver parses only scalar BIGINTs as numbers here).
   const { seqs } = row as Row;
-  // Shaped as the feed reads them back (eventFromRow), data as stored: a reader sees the same event either way.
+  // Shaped as the feed reads them back (eventFromRow), data as stored (the JSON sent, parsed once):
+  // a reader sees the same event either way.
+  const stored = JSON.parse(events) as Array<{ data: Record<string, unknown> }>;
   return e.map((x, i) => ({
     seq: Number(seqs[i]),
     at: x.at,
@@ -116,7 +119,7 @@ async function writeRest(
     taskId: x.taskId,
     workerId: x.workerId,
     slot: x.slot,
-    data: JSON.parse(JSON.stringify(x.data)) as Record<string, unknown>,
+    data: (stored[i] as { data: Record<string, unknown> }).data,
   }));
 }
 

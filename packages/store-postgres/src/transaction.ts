@@ -10,7 +10,7 @@
 // from the driver's protocol-level ones) and run as EXECUTE with its values as SQL literals.
 // After an error, PostgreSQL skips the rest of such a query, so a COMMIT sent with a failing
 // statement never runs: the transaction is aborted and rolled back, exactly as when sent apart.
-import pg, { type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
 
 /** Statements PREPAREd on each connection, by SQL-level name. */
 const preparedOn = new WeakMap<PoolClient, Set<string>>();
@@ -32,9 +32,20 @@ export function literal(value: unknown): string {
     return String(value);
   }
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-  if (typeof value === 'string') return pg.escapeLiteral(value);
-  if (Array.isArray(value)) return pg.escapeLiteral(arrayText(value));
+  if (typeof value === 'string') return quote(value);
+  if (Array.isArray(value)) return quote(arrayText(value));
   throw new TypeError(`cannot send a ${typeof value} as a statement value`);
+}
+
+/**
+ * A string literal: quotes doubled and, when there are backslashes, an E'' literal with them
+ * doubled too, so it reads the same whatever standard_conforming_strings says. (What the driver's
+ * escapeLiteral does, with native replaces: its loop over characters cost more CPU than the
+ * round trip it saves on a group's 10 kB of JSON.)
+ */
+function quote(text: string): string {
+  const quoted = text.replace(/'/g, "''");
+  return text.includes('\\') ? ` E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
 }
 
 /** A one-dimensional array in PostgreSQL's text form: {"a","b",NULL}. */

@@ -4,8 +4,9 @@ import { DomainError } from '@task-coordinator/core';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-audit-retention.js';
 import * as m003 from './003-expect-rows.js';
+import * as m004 from './004-slot-updates-in-place.js';
 
-export const MIGRATIONS: ReadonlyArray<{ name: string; sql: string }> = [m001, m002, m003];
+export const MIGRATIONS: ReadonlyArray<{ name: string; sql: string }> = [m001, m002, m003, m004];
 
 export async function migrate(client: PoolClient, schema: string): Promise<number> {
   // One lock per schema: replicas of one board take turns, other boards do not wait.
