@@ -7,8 +7,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server as SocketServer } from 'socket.io';
 import { DomainError, type Instant, type Store } from '@task-coordinator/core';
-import { openPostgresStore } from '@task-coordinator/store-postgres';
-import { openSqliteStore } from '@task-coordinator/store-sqlite';
+import { openPostgresStore, PostgresStore } from '@task-coordinator/store-postgres';
+import { openSqliteStore, SqliteStore } from '@task-coordinator/store-sqlite';
 import { createApp } from './app.js';
 import { createV1Handler } from './http/v1-handler.js';
 import { createMcpEndpoint } from './live/mcp-endpoint.js';
@@ -21,7 +21,7 @@ import { send } from './http/v1-handler.js';
 import { attachLive } from './live/socket.js';
 import { ThroughputSampler } from './live/throughput.js';
 import { Wakeups } from './live/wakeups.js';
-import { createMetricsHandler, Metrics } from './ops/metrics.js';
+import { createMetricsHandler, Metrics, type TransactionCounts } from './ops/metrics.js';
 import { Retention } from './ops/retention.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -108,6 +108,19 @@ function retentionInterval(config: ServerConfig): number {
   return Math.min(config.retentionIntervalMs, ...ages.map((ms) => Math.max(5_000, Math.floor(ms / 4))));
 }
 
+/** Each store's own group-commit counts, named alike for /metrics. */
+function transactionCounts(store: Store): TransactionCounts {
+  if (store instanceof PostgresStore) {
+    const { groups, commands, retries, postponed } = store.database.stats;
+    return { transactions: groups, commands, reruns: retries, postponed };
+  }
+  if (store instanceof SqliteStore) {
+    const { commits, commands } = store.database.stats;
+    return { transactions: commits, commands, reruns: 0, postponed: 0 };
+  }
+  return { transactions: 0, commands: 0, reruns: 0, postponed: 0 };
+}
+
 function urlOf(host: string, port: number): string {
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return `http://${shown}:${port}`;
@@ -138,7 +151,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     throw new StartupError(error instanceof DomainError ? error.message : `cannot open ${where}: ${(error as Error).message}`);
   }
 
-  const metrics: Metrics = new Metrics({ store: opened, waiting: (): number => wakeups.waiting, processMetrics: options.processMetrics ?? false });
+  const metrics: Metrics = new Metrics({
+    store: opened,
+    waiting: (): number => wakeups.waiting,
+    transactions: (): TransactionCounts => transactionCounts(opened),
+    processMetrics: options.processMetrics ?? false,
+  });
   const store: Store = metrics.instrument(opened);
   const wakeups: Wakeups = new Wakeups(store);
   const throughput = new ThroughputSampler(store);

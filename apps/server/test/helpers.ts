@@ -110,3 +110,13 @@ export function runCli(args: string[]): Promise<{ code: number | null; stdout: s
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** The value of one series in a Prometheus text exposition (GET /metrics); undefined when absent. */
+export function sample(text: string, series: string): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    if (line.slice(0, space) === series) return Number(line.slice(space + 1));
+  }
+  return undefined;
+}

@@ -1,17 +1,8 @@
 // GET /metrics (Prometheus text) and /api/v1/stats: names and values move as tasks move; behind the token.
 import { describe, expect, it } from 'vitest';
 import { fakeClock } from '@task-coordinator/core/testing';
-import { client, eventually, startTestServer } from './helpers.js';
+import { client, eventually, sample, startTestServer } from './helpers.js';
 
-/** The value of one series in a Prometheus text exposition; undefined when absent. */
-function sample(text: string, series: string): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const space = line.lastIndexOf(' ');
-    if (line.slice(0, space) === series) return Number(line.slice(space + 1));
-  }
-  return undefined;
-}
 
 describe('GET /metrics', () => {
   it('tasks by status, queue depth, slots, transition counters and latency histograms follow the board', async () => {
@@ -25,10 +16,11 @@ describe('GET /metrics', () => {
     };
 
     const empty = await scrape();
-    for (const name of ['tc_tasks', 'tc_queue_depth', 'tc_slots_in_use', 'tc_long_polls_waiting', 'tc_task_events_total', 'tc_store_errors_total', 'tc_retention_pruned_total', 'tc_retention_passes_total', 'tc_http_request_duration_seconds', 'tc_claim_duration_seconds']) {
+    for (const name of ['tc_tasks', 'tc_queue_depth', 'tc_slots_in_use', 'tc_long_polls_waiting', 'tc_task_events_total', 'tc_store_errors_total', 'tc_retention_pruned_total', 'tc_retention_passes_total', 'tc_http_request_duration_seconds', 'tc_claim_duration_seconds', 'tc_store_transactions_total', 'tc_store_commands_total', 'tc_store_reruns_total', 'tc_store_postponed_total']) {
       expect(empty).toContain(`# TYPE ${name} `);
     }
     expect(sample(empty, 'tc_long_polls_waiting')).toBe(0);
+    const committedBefore = sample(empty, 'tc_store_commands_total');
 
     await server.http.post('/api/v1/tasks', { tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b' }, { id: 'c', description: 'c', dependencies: ['a'] }] });
     let text = await scrape();
@@ -50,6 +42,13 @@ describe('GET /metrics', () => {
     expect(sample(text, 'tc_slots_in_use{project="default",state="busy"}')).toBe(0);
     expect(sample(text, 'tc_claim_duration_seconds_count{outcome="claimed"}')).toBe(2);
     expect(sample(text, 'tc_http_request_duration_seconds_count{route="claimNextTask",method="POST",status="200"}')).toBe(2);
+    // Group commit at work: the five commands since (an add, two claims, a complete, a fail) were
+    // committed, with the reads the server's own listeners run as commands (the throughput sampler).
+    const committed = sample(text, 'tc_store_commands_total') ?? 0;
+    expect(committed - (committedBefore ?? Infinity)).toBeGreaterThanOrEqual(5);
+    expect(sample(text, 'tc_store_transactions_total')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'tc_store_transactions_total')).toBeLessThanOrEqual(committed);
+    expect(sample(text, 'tc_store_reruns_total')).toBe(0);
 
     // A lease that runs out is counted once the sweeper expires it.
     await server.http.post('/api/v1/claim-next', { workerId: 'w3' });

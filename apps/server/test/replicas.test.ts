@@ -8,7 +8,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { TaskEvent } from '@task-coordinator/core';
 import { DEFAULTS, startServer, type RunningServer } from '../src/index.js';
-import { client, eventually, sleep, type Client } from './helpers.js';
+import { client, eventually, sample, sleep, type Client } from './helpers.js';
 
 const url = process.env.TC_TEST_DATABASE_URL ?? '';
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.ts');
@@ -149,6 +149,16 @@ describe.skipIf(!url)('replicas on one PostgreSQL', () => {
     expect(counts.size).toBe(5000);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     expect((await observer.store.stats()).tasks.done).toBe(5000);
+    // Each replica group-commits its share, several commands per transaction, and counts them:
+    // together at least a claim and a complete per task.
+    let commands = 0;
+    for (const http of [httpA, httpB]) {
+      const text = (await http.get('/metrics')).body as string;
+      const mine = sample(text, 'tc_store_commands_total') ?? 0;
+      expect(mine / (sample(text, 'tc_store_transactions_total') ?? Infinity)).toBeGreaterThan(2);
+      commands += mine;
+    }
+    expect(commands).toBeGreaterThanOrEqual(2 * 5000);
   }, 180_000);
 
   it('a Socket.IO client on replica A sees a claim made through replica B', async () => {

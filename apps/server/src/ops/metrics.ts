@@ -37,9 +37,23 @@ const EVENT_COUNTS: Partial<Record<TaskEvent['type'], keyof ActivityCounts>> = {
   'task.expired': 'leaseExpiries',
 };
 
+/** How the store's group commit is doing, as counted by the store since it opened. */
+export interface TransactionCounts {
+  /** Transactions committed (each a group of commands). */
+  transactions: number;
+  /** Commands committed in them. */
+  commands: number;
+  /** Commands run again after their group's transaction failed (PostgreSQL). */
+  reruns: number;
+  /** Commands moved to the next group because another member touched the same rows (PostgreSQL). */
+  postponed: number;
+}
+
 export interface MetricsOptions {
   /** The uninstrumented store: the source of board gauges and events. */
   store: Store;
+  /** The store's group-commit counts, read at each scrape. */
+  transactions?: () => TransactionCounts;
   /** Requests waiting in a long-poll right now. */
   waiting: () => number;
   /** Default process metrics (CPU, memory, event loop); on in the server, off in tests that count series. */
@@ -78,6 +92,24 @@ export class Metrics {
     this.retentionPasses = new Counter({ name: 'tc_retention_passes_total', help: 'Retention pruning passes run', registers });
     this.requestDuration = new Histogram({ name: 'tc_http_request_duration_seconds', help: 'HTTP request latency by route (operationId for /api/v1)', labelNames: ['route', 'method', 'status'], buckets: LATENCY_BUCKETS, registers });
     this.claimDuration = new Histogram({ name: 'tc_claim_duration_seconds', help: 'Store time of one claim or claim-next (without long-poll waiting)', labelNames: ['outcome'], buckets: LATENCY_BUCKETS, registers });
+    const transactions = options.transactions;
+    if (transactions) {
+      // Counted by the store; each scrape adds what it counted since the last one.
+      const counters: Array<[keyof TransactionCounts, string, string]> = [
+        ['transactions', 'tc_store_transactions_total', 'Store transactions committed; commands / transactions is how many commands a group commit carries'],
+        ['commands', 'tc_store_commands_total', 'Commands committed by the store'],
+        ['reruns', 'tc_store_reruns_total', "Commands run again after their group's transaction failed (a conflict with another replica, a dropped connection)"],
+        ['postponed', 'tc_store_postponed_total', 'Commands moved to the next group because another command of their group touched the same rows'],
+      ];
+      for (const [key, name, help] of counters) {
+        let seen = 0;
+        new Counter({ name, help, registers, collect: function () {
+          const current = transactions()[key];
+          if (current > seen) this.inc(current - seen);
+          seen = current;
+        } });
+      }
+    }
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'tc_' });
     this.unsubscribe = options.store.subscribe((event) => this.onEvent(event));
   }
