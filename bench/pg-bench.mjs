@@ -4,6 +4,7 @@
 // (default postgres://postgres@127.0.0.1:5432/test). Prints a table and writes bench/results/pg.json.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,10 +147,27 @@ function startReplica(databaseSchema) {
   });
 }
 
-const post = async (base, path, body) => {
-  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: await res.json() };
-};
+// The server issue's HTTP workload client (bench/http-bench.mjs): node:http on keep-alive sockets,
+// which costs the load generator about half of what fetch() does per request on this machine.
+const agent = new Agent({ keepAlive: true, maxSockets: HTTP_WORKERS * 2 + 8 });
+const post = (base, path, body) =>
+  new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(base);
+    const payload = JSON.stringify(body);
+    const req = request(
+      { host: hostname, port, method: 'POST', path, agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          resolve({ status: res.statusCode, body: text ? JSON.parse(text) : null });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 
 async function httpCycles(replicas) {
   const s = schema(`http${replicas}`);
@@ -271,4 +289,5 @@ try {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   for (const name of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`).catch(() => undefined);
   await admin.end();
+  agent.destroy();
 }
