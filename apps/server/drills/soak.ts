@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { io as connect } from 'socket.io-client';
 import { call, rssOf, sleep, spawnServer } from './support.js';
 
@@ -25,7 +26,7 @@ export interface SoakOptions {
 export interface SoakSample {
   atSeconds: number;
   rssMb: number | null;
-  /** Rows in the events table (SQLite), or the last seq (PostgreSQL via --server-arg). */
+  /** Rows in the events table (SQLite, or PostgreSQL via --server-arg=--database-url=…). */
   events: number;
   cyclesPerSecond: number;
   p50Ms: number;
@@ -54,7 +55,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const file = join(dir, 'soak.db');
   const durationMs = options.minutes * 60_000;
   const sampleMs = (options.sampleSeconds ?? Math.min(60, Math.max(5, (options.minutes * 60) / 6))) * 1000;
-  const usesSqlite = !options.serverArgs.some((a) => a.startsWith('--database-url'));
+  const setting = (name: string) => options.serverArgs.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? null;
+  const databaseUrl = setting('database-url');
+  const databaseSchema = setting('database-schema') ?? 'task_coordinator';
+  const usesSqlite = databaseUrl === null;
   const server = await spawnServer(['--db', file, '--slots', String(options.workers * 3), '--lease-ttl', '10s', ...options.serverArgs]);
   const report: SoakReport = {
     minutes: options.minutes,
@@ -130,8 +134,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         db.close();
       }
     }
-    const stats = await call(server.url, 'GET', '/api/v1/stats');
-    return (stats.body?.lastSeq as number) ?? 0;
+    const client = new pg.Client({ connectionString: databaseUrl ?? '' });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${databaseSchema.replace(/"/g, '""')}".events`);
+      return rows[0]?.n ?? 0;
+    } finally {
+      await client.end();
+    }
   };
 
   const sampler = async () => {

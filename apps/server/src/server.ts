@@ -151,6 +151,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     throw new StartupError(error instanceof DomainError ? error.message : `cannot open ${where}: ${(error as Error).message}`);
   }
 
+  if (opened instanceof PostgresStore) for (const notice of opened.database.notices) log(notice);
   const metrics: Metrics = new Metrics({
     store: opened,
     waiting: (): number => wakeups.waiting,

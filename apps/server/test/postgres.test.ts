@@ -18,8 +18,14 @@ describe.skipIf(!url)('server on PostgreSQL', () => {
   it('serves the API from PostgreSQL and says so in /api/health', async () => {
     const schema = `tc_server_${randomBytes(4).toString('hex')}`;
     schemas.push(schema);
-    const { http } = await startTestServer({ databaseUrl: url, databaseSchema: schema, slots: 8 });
+    const { http, logged } = await startTestServer({ databaseUrl: url, databaseSchema: schema, slots: 8 });
     expect((await http.get('/api/health')).body).toMatchObject({ status: 'ok', store: { kind: 'postgres', reachable: true } });
+    // An operator hears at startup when the database reclaims nothing by itself.
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const { rows } = await admin.query<{ autovacuum: string }>('SHOW autovacuum');
+    await admin.end();
+    expect(logged.some((line) => line.startsWith('autovacuum is off'))).toBe(rows[0]?.autovacuum === 'off');
     await http.post('/api/v1/tasks', { tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }] });
     const claim = await http.post('/api/v1/claim-next', { workerId: 'w' });
     expect(claim.body.task.id).toBe('a');

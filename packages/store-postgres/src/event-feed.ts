@@ -155,9 +155,13 @@ export class EventFeed {
     void this.pump();
   }
 
-  /** The notifications deferred while local commits were in flight, once the last has answered. */
+  /**
+   * The notifications deferred while a local commit was in flight, once it has answered: read
+   * unless its own events covered them. (Not held for other commits still in flight: with several
+   * groups at once, one is nearly always in flight, and other replicas' events must still flow.)
+   */
   private settleDeferred(): void {
-    if (this.inFlight > 0 || this.deferred === 0) return;
+    if (this.deferred === 0) return;
     const seq = this.deferred;
     this.deferred = 0;
     if (seq > this.delivered) void this.pump();

@@ -67,6 +67,8 @@ export class PgBackend implements Backend {
   /** Delivers every replica's events in seq order (see event-feed.ts). */
   readonly eventFeed: EventFeed;
   readonly feed: { start(onEvents: (events: readonly TaskEvent[]) => void): void };
+  /** What an operator should hear about this database at startup (the server logs each). */
+  readonly notices: string[] = [];
   /** Commands committed, the groups they committed in, reruns after a failure, postponements: for benchmarks and metrics. */
   readonly stats = { commands: 0, groups: 0, retries: 0, postponed: 0 };
   private readonly maxGroups: number;
@@ -111,6 +113,12 @@ export class PgBackend implements Backend {
     try {
       client = await backend.pool.connect();
       await migrate(client, schema);
+      const { rows } = await client.query<{ autovacuum: string }>(`SELECT current_setting('autovacuum') AS autovacuum`);
+      if (rows[0]?.autovacuum !== 'on') {
+        backend.notices.push(
+          'autovacuum is off on this PostgreSQL server: nothing reclaims the rows claims update and retention deletes, and the planner gets no statistics; run VACUUM ANALYZE regularly or turn autovacuum on',
+        );
+      }
     } catch (error) {
       client?.release();
       client = undefined;
@@ -365,10 +373,13 @@ export class PgBackend implements Backend {
 
   /** A retention pass: one short transaction; claims never wait on it (task candidates are SKIP LOCKED). */
   async prune(eventsBefore: Instant | null, tasksBefore: Instant | null, limit: number): Promise<PruneResult> {
-    return this.transaction(async (client) => ({
-      events: eventsBefore === null ? 0 : await q.pruneEvents(client, eventsBefore, limit),
-      tasks: tasksBefore === null ? 0 : await q.pruneTasks(client, tasksBefore, limit),
-    }));
+    return this.transaction(async (client) => {
+      await client.query(q.PRUNE_PLANS);
+      return {
+        events: eventsBefore === null ? 0 : await q.pruneEvents(client, eventsBefore, limit),
+        tasks: tasksBefore === null ? 0 : await q.pruneTasks(client, tasksBefore, limit),
+      };
+    });
   }
 
   async ping(): Promise<void> {
