@@ -133,9 +133,14 @@ function startReplica(databaseSchema) {
   const child = spawn(
     process.execPath,
     [join(root, 'apps/server/dist/cli.js'), '--port', '0', '--dashboard-port', '0', '--database-url', url, '--database-schema', databaseSchema, '--slots', '200'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
+  // Replicas' warnings go through, but the autovacuum notice is said once for the run (below).
+  child.stderr.on('data', (chunk) => {
+    const lines = String(chunk).split('\n').filter((line) => line && !line.includes('autovacuum is off'));
+    if (lines.length) process.stderr.write(`${lines.join('\n')}\n`);
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -243,6 +248,8 @@ const row = (metric, value, target = '') => {
 };
 
 try {
+  const { rows: [settings] } = await admin.query(`SELECT current_setting('autovacuum') AS autovacuum`);
+  console.log(`PostgreSQL at ${url.replace(/\/\/[^@/]*@/, '//')}: autovacuum ${settings.autovacuum}`);
   console.log(`${'metric'.padEnd(64)} ${'value'.padStart(12)}  target`);
   // The machine is shared and noisy: the two run in turns, ROUNDS times, and the medians are compared.
   // One uncounted round of each first, so neither is measured while its code is still being compiled.
