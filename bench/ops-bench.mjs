@@ -80,6 +80,10 @@ const backupFile = join(dir, 'board.backup');
 const backup = run(['backup', backupFile, '--db', db]);
 load.send('stop');
 const cycles = await new Promise((resolve) => load.once('message', resolve));
+// The IPC channel keeps both processes alive: close it and wait for the load to exit.
+const loadExited = new Promise((resolve) => load.once('exit', resolve));
+load.disconnect();
+await loadExited;
 results.backupUnderLoad = { ms: backup.ms, mb: mb(backupFile), loadCycles: cycles, out: backup.out };
 row('backup under 16-worker load (ms, CLI)', backup.ms);
 row('  load cycles completed during the run', cycles);
