@@ -77,7 +77,9 @@ type Numbered<R> = R & { n: number };
 
 /**
  * The rows a `found` CTE (member `n`, task `ord`) points at, locked in key order through the
- * primary key. Locking re-reads a row changed meanwhile, so callers filter on the locked row.
+ * primary key. `found` picks rows on the statement's snapshot (only those the caller wants, so no
+ * other row is locked), and locking re-reads a row changed meanwhile, so callers filter again on
+ * the locked row: what a plain `… WHERE … FOR UPDATE` does.
  */
 const lockedByOrd = `SELECT ${COLUMNS} FROM tasks t WHERE t.ord = ANY(ARRAY(SELECT ord FROM found)) ORDER BY t.project, t.id FOR UPDATE OF t`;
 
@@ -158,7 +160,7 @@ async function loadDependents(db: Db, requests: Array<Request & { load: Of<'depe
     `WITH found AS (
        SELECT u.n, u.status AS wanted, d.ord FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS u(n, project, id, status)
        CROSS JOIN LATERAL (SELECT t.ord FROM task_dependencies e JOIN tasks t ON t.project = e.project AND t.id = e.task_id
-         WHERE e.project = u.project AND e.depends_on = u.id OFFSET 0) d),
+         WHERE e.project = u.project AND e.depends_on = u.id AND (u.status IS NULL OR t.status = u.status) OFFSET 0) d),
      locked AS (${lockedByOrd})
      SELECT f.n, l.* FROM found f JOIN locked l ON l.ord = f.ord WHERE f.wanted IS NULL OR l.status = f.wanted`,
     [requests.map((r) => r.n), requests.map((r) => r.load.project), requests.map((r) => r.load.id), requests.map((r) => r.load.status)],

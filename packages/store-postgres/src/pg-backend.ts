@@ -213,38 +213,37 @@ export class PgBackend implements Backend {
     const group = new Group(pendings);
     const tx = new Transaction(client);
     let writing = false;
-    let broken = false;
-    let released = false;
+    let events: TaskEvent[][];
     try {
       await group.run(tx);
-      const done = group.done();
-      const changes = done.map((m) => (m.outcome as Outcome<unknown>).change);
+      const changes = group.done().map((m) => (m.outcome as Outcome<unknown>).change);
       writing = true;
       this.eventFeed.committing();
-      const events = changes.some((c) => !isEmptyChange(c)) ? await writeChanges(tx, changes, this.eventFeed.channel, true) : changes.map(() => []);
+      events = changes.some((c) => !isEmptyChange(c)) ? await writeChanges(tx, changes, this.eventFeed.channel, true) : changes.map(() => []);
       await tx.commit();
-      // The connection goes back to the pool first: the feed reads through the pool too, and
-      // every connection held while waiting for it would starve it under load.
-      client.release();
-      released = true;
-      this.stats.groups++;
-      this.stats.commands += done.length;
-      await this.eventFeed.committed(events.flat());
-      done.forEach((m, i) => m.pending.resolve({ result: (m.outcome as Outcome<unknown>).result, events: events[i] as TaskEvent[] }));
-      for (const m of group.rejected()) m.pending.reject(mapPgError(m.error));
-      this.postponed(group);
     } catch (error) {
-      broken = isConnectionError(error);
-      if (!broken) await tx.rollback().catch(() => (broken = true));
+      // Decided by the statement's own error, not by how the ROLLBACK after it went: only a
+      // connection lost once COMMIT was sent leaves the outcome unknown (a statement that failed
+      // before aborted the transaction, and PostgreSQL skips a COMMIT sent after it).
+      const lost = isConnectionError(error);
+      let broken = lost;
+      if (!lost) await tx.rollback().catch(() => (broken = true));
       client.release(broken);
-      released = true;
       if (writing) this.eventFeed.abandoned();
-      // Only a connection lost once COMMIT was sent leaves the outcome unknown: a statement that
-      // failed before it aborted the transaction (PostgreSQL skips a COMMIT sent after it).
-      this.failed(group, error, tx.commitSent && broken);
-    } finally {
-      if (!released) client.release(broken);
+      this.failed(group, error, tx.commitSent && lost);
+      return;
     }
+    // Committed: nothing below may roll back or rerun the group. The connection goes back to the
+    // pool first: the feed reads through the pool too, and every connection held while waiting for
+    // it would starve it under load.
+    client.release();
+    const done = group.done();
+    this.stats.groups++;
+    this.stats.commands += done.length;
+    await this.eventFeed.committed(events.flat());
+    done.forEach((m, i) => m.pending.resolve({ result: (m.outcome as Outcome<unknown>).result, events: events[i] as TaskEvent[] }));
+    for (const m of group.rejected()) m.pending.reject(mapPgError(m.error));
+    this.postponed(group);
   }
 
   private postponed(group: Group): void {

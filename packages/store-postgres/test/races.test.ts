@@ -1,4 +1,6 @@
 // Races only a concurrent store has: fan-in completes, one worker's retried calls, locks skipped by claim-next.
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openPostgresStore } from '@task-coordinator/store-postgres';
 import { DATABASE_URL, freshSchema, HAS_PG } from './helpers.js';
@@ -44,6 +46,30 @@ describe.skipIf(!HAS_PG)('postgres races', () => {
       expect(store.database.stats.retries).toBe(0);
       expect((await store.stats()).tasks.done).toBe(30);
     } finally {
+      await store.close();
+    }
+  }, 60_000);
+  it('completing a task does not wait on a dependent the rule leaves alone (a cancelled one, locked by another transaction)', async () => {
+    const store = await open();
+    const other = new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path=${store.database.schema}` });
+    try {
+      await store.addTasks({ tasks: [{ id: 'x', description: 'x' }, { id: 'b', description: 'after x', dependencies: ['x'] }, { id: 'c', description: 'after x', dependencies: ['x'] }] });
+      await store.cancelTask({ taskId: 'c' });
+      await store.claimNextTask({ workerId: 'w' });
+      // Another transaction holds the cancelled dependent (an edit, retention); completing x
+      // unblocks only blocked dependents, so it must not queue behind that lock.
+      await other.connect();
+      await other.query('BEGIN');
+      await other.query(`SELECT 1 FROM tasks WHERE id = 'c' FOR UPDATE`);
+      const completing = store.completeTask({ taskId: 'x', workerId: 'w' });
+      const outcome = await Promise.race([completing.then(() => 'completed'), sleep(3_000).then(() => 'waiting on the lock')]);
+      await other.query('ROLLBACK');
+      await completing;
+      expect(outcome).toBe('completed');
+      expect((await store.getTask({ taskId: 'b' })).status).toBe('available');
+      expect((await store.getTask({ taskId: 'c' })).status).toBe('cancelled');
+    } finally {
+      await other.end().catch(() => undefined);
       await store.close();
     }
   }, 60_000);
