@@ -4,10 +4,10 @@
 // Run with `npm run bench` (builds first). Prints a table and writes bench/results/http.json.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { httpClient } from './http-client.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -19,28 +19,10 @@ const WAKE_SAMPLES = quick ? 60 : 200;
 const dir = mkdtempSync(join(tmpdir(), 'tc-http-bench-'));
 const children = [];
 
-const agent = new Agent({ keepAlive: true, maxSockets: WORKERS + 8 });
+const load = httpClient(WORKERS + 8);
+const { call } = load;
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const round = (n, digits = 2) => Number(n.toFixed(digits));
-
-function call(port, method, path, body) {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      { host: '127.0.0.1', port, method, path, agent, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {} },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          resolve({ status: res.statusCode, body: text ? JSON.parse(text) : null, bytes: text.length });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 function start(args, ready) {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
@@ -232,6 +214,6 @@ try {
   console.log(`\nwrote ${join('bench', 'results', 'http.json')}`);
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  agent.destroy();
+  load.destroy();
   rmSync(dir, { recursive: true, force: true });
 }

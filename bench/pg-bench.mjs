@@ -4,7 +4,6 @@
 // (default postgres://postgres@127.0.0.1:5432/test). Prints a table and writes bench/results/pg.json.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { io } from 'socket.io-client';
 import { openPostgresStore } from '@task-coordinator/store-postgres';
+import { httpClient } from './http-client.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -152,27 +152,9 @@ function startReplica(databaseSchema) {
   });
 }
 
-// The server issue's HTTP workload client (bench/http-bench.mjs): node:http on keep-alive sockets,
-// which costs the load generator about half of what fetch() does per request on this machine.
-const agent = new Agent({ keepAlive: true, maxSockets: HTTP_WORKERS * 2 + 8 });
-const post = (base, path, body) =>
-  new Promise((resolve, reject) => {
-    const { hostname, port } = new URL(base);
-    const payload = JSON.stringify(body);
-    const req = request(
-      { host: hostname, port, method: 'POST', path, agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          resolve({ status: res.statusCode, body: text ? JSON.parse(text) : null });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+// The server issue's HTTP workload client (bench/http-client.mjs), as bench/http-bench.mjs uses it.
+const load = httpClient(HTTP_WORKERS * 2 + 8);
+const post = (base, path, body) => load.call(new URL(base).port, 'POST', path, body);
 
 async function httpCycles(replicas) {
   const s = schema(`http${replicas}`);
@@ -296,5 +278,5 @@ try {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   for (const name of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`).catch(() => undefined);
   await admin.end();
-  agent.destroy();
+  load.destroy();
 }

@@ -90,7 +90,8 @@ function share<T>(requests: readonly Request[], found: ReadonlyArray<{ n: number
   return out;
 }
 
-async function loadTasks(db: Db, requests: Array<Request & { load: Of<'tasks'> }>, replies: Map<number, Reply>): Promise<void> {
+/** The task keys the requests ask for, one per id, as the columns `unnest($1, $2, $3) AS u(n, project, id)` reads. */
+function taskKeys(requests: ReadonlyArray<{ n: number; load: { project: string; ids: readonly string[] } }>): [number[], string[], string[]] {
   const n: number[] = [];
   const project: string[] = [];
   const id: string[] = [];
@@ -101,6 +102,11 @@ async function loadTasks(db: Db, requests: Array<Request & { load: Of<'tasks'> }
       id.push(each);
     }
   }
+  return [n, project, id];
+}
+
+async function loadTasks(db: Db, requests: Array<Request & { load: Of<'tasks'> }>, replies: Map<number, Reply>): Promise<void> {
+  const [n, project, id] = taskKeys(requests);
   // The held tasks' slots come along, locked after the tasks (the order every rule locks in): the
   // rule asks for them next, and a slot locked here is the same row when it asks (see group.ts).
   const found = n.length
@@ -130,16 +136,7 @@ async function loadStatuses(db: Db, requests: Array<Request & { load: Of<'status
   for (const hold of [true, false]) {
     const asking = requests.filter((r) => r.load.hold === hold);
     if (!asking.length) continue;
-    const n: number[] = [];
-    const project: string[] = [];
-    const id: string[] = [];
-    for (const r of asking) {
-      for (const each of r.load.ids) {
-        n.push(r.n);
-        project.push(r.load.project);
-        id.push(each);
-      }
-    }
+    const [n, project, id] = taskKeys(asking);
     const found = n.length
       ? await prepared<{ n: number; id: string; status: TaskStatus }>(
           db,

@@ -26,6 +26,7 @@ export type Db = Pick<PoolClient, 'query'> | Transaction;
 
 /** A statement with its values, on whichever kind of Db. */
 export function send<R extends QueryResultRow>(db: Db, sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+  // Two calls that read alike: TypeScript cannot call a method on the union, only on each side.
   return db instanceof Transaction ? db.query<R>(sql, params) : db.query<R>(sql, params);
 }
 
@@ -156,13 +157,6 @@ export async function pruneEvents(db: Db, before: number, limit: number): Promis
 }
 
 /**
- * Retention, tasks: finished tasks nothing remaining depends on. The candidates are locked first
- * (SKIP LOCKED: a task a command holds waits for a later pass); the delete then re-checks for
- * dependents in a fresh snapshot, so a task added meanwhile that depends on one keeps it. An add
- * reads its dependencies FOR SHARE, so it either commits before the lock (and is seen here) or
- * waits and finds the dependency gone (UNKNOWN_DEPENDENCY).
- */
-/**
  * The plan every retention statement wants, set for its transaction only: walk an index in order
  * (the oldest events by seq, the oldest finished tasks by `tasks_finished`), probe dependents by
  * index, stop at the batch. Without statistics (a young board, or autovacuum off) the planner
@@ -172,6 +166,13 @@ export async function pruneEvents(db: Db, before: number, limit: number): Promis
 export const PRUNE_PLANS =
   'SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off';
 
+/**
+ * Retention, tasks: finished tasks nothing remaining depends on. The candidates are locked first
+ * (SKIP LOCKED: a task a command holds waits for a later pass); the delete then re-checks for
+ * dependents in a fresh snapshot, so a task added meanwhile that depends on one keeps it. An add
+ * reads its dependencies FOR SHARE, so it either commits before the lock (and is seen here) or
+ * waits and finds the dependency gone (UNKNOWN_DEPENDENCY).
+ */
 export async function pruneTasks(db: Db, before: number, limit: number): Promise<number> {
   const candidates = await rows<{ ord: string }>(
     db,

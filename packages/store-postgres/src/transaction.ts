@@ -65,11 +65,6 @@ export class Transaction {
 
   constructor(readonly client: PoolClient) {}
 
-  /** Whether a statement of this transaction has been sent (so it may need a ROLLBACK). */
-  get begun(): boolean {
-    return this.state !== 'idle';
-  }
-
   /** Runs a prepared statement (with BEGIN, when it is the transaction's first). */
   async execute<R extends QueryResultRow>(sql: string, params: readonly unknown[]): Promise<R[]> {
     const statement = await this.statement(sql, params);
