@@ -35,15 +35,33 @@ const freePort = () =>
   });
 
 async function post(base, path, body) {
-  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return res.json();
 }
 
 async function startServer() {
   const dashboardPort = await freePort();
-  const child = spawn(process.execPath, [join(root, 'apps/server/dist/cli.js'), '--port', '0', '--dashboard-port', String(dashboardPort), '--slots', '64', '--db', join(dir, 'board.db')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, 'apps/server/dist/cli.js'),
+      '--port',
+      '0',
+      '--dashboard-port',
+      String(dashboardPort),
+      '--slots',
+      '64',
+      '--db',
+      join(dir, 'board.db'),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   server = child;
   const api = await new Promise((resolve, reject) => {
     let out = '';
@@ -72,7 +90,8 @@ async function seed(api) {
   for (let i = 0; i < tasks.length; i += 1000) await post(api, '/api/v1/tasks', { tasks: tasks.slice(i, i + 1000) });
   for (let i = 0; i < 300; i++) {
     const claim = await post(api, '/api/v1/claim-next', { workerId: `seed-${i % 40}` });
-    if (i % 3 !== 0 && claim.task) await post(api, `/api/v1/tasks/${claim.task.id}/complete`, { workerId: `seed-${i % 40}` });
+    if (i % 3 !== 0 && claim.task)
+      await post(api, `/api/v1/tasks/${claim.task.id}/complete`, { workerId: `seed-${i % 40}` });
   }
 }
 
@@ -83,7 +102,13 @@ const probe = () => {
     const b = window.__bench;
     if (b.firstCard === null && document.querySelector('article[data-task-id]')) b.firstCard = performance.now();
     const total = document.querySelector('.top .total');
-    if (b.loaded === null && total && /10,\d{3} tasks/.test(total.textContent) && !total.textContent.includes('loading')) b.loaded = performance.now();
+    if (
+      b.loaded === null &&
+      total &&
+      /10,\d{3} tasks/.test(total.textContent) &&
+      !total.textContent.includes('loading')
+    )
+      b.loaded = performance.now();
     for (const node of document.querySelectorAll('article[data-task-id^="live-"]')) {
       const id = node.getAttribute('data-task-id');
       if (!(id in b.seen)) b.seen[id] = Date.now();
@@ -102,7 +127,12 @@ async function liveLatency(api, page, prefix, samples, base) {
     // Top priority (later samples higher still): the card lands at the top of the Available column,
     // inside the visible window. Labelled `live`, so the churning workers (who take only `area-*`
     // work) leave it there.
-    const added = await post(api, '/api/v1/tasks', { id, description: `live event ${i}`, priority: base + i, labels: ['live'] });
+    const added = await post(api, '/api/v1/tasks', {
+      id,
+      description: `live event ${i}`,
+      priority: base + i,
+      labels: ['live'],
+    });
     if (!added.task) throw new Error(`add refused: ${JSON.stringify(added)}`);
     const seenAt = await page
       .waitForFunction((taskId) => window.__bench.seen[taskId], id, { timeout: 10_000, polling: 20 })
@@ -110,7 +140,13 @@ async function liveLatency(api, page, prefix, samples, base) {
       .catch(async (error) => {
         mkdirSync(join(here, 'results'), { recursive: true });
         await page.screenshot({ path: join(here, 'results', 'dashboard-failure.png') });
-        console.error(await page.evaluate(() => [document.querySelector('.top')?.textContent, document.querySelector('[data-status=available] .column-body')?.innerText.slice(0, 300), Object.keys(window.__bench.seen)]));
+        console.error(
+          await page.evaluate(() => [
+            document.querySelector('.top')?.textContent,
+            document.querySelector('[data-status=available] .column-body')?.innerText.slice(0, 300),
+            Object.keys(window.__bench.seen),
+          ]),
+        );
         throw error;
       });
     latencies.push(seenAt - sent);
@@ -123,7 +159,10 @@ async function churn(api, stop) {
   let cycles = 0;
   const worker = async (n) => {
     while (!stop.done) {
-      const claim = await post(api, '/api/v1/claim-next', { workerId: `churn-${n}`, labels: ['area-0', 'area-1', 'area-2', 'area-3', 'area-4'] });
+      const claim = await post(api, '/api/v1/claim-next', {
+        workerId: `churn-${n}`,
+        labels: ['area-0', 'area-1', 'area-2', 'area-3', 'area-4'],
+      });
       if (!claim.task) {
         await sleep(20);
         continue;
@@ -146,7 +185,16 @@ try {
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const loads = [];
   let page = null;
@@ -192,9 +240,18 @@ try {
     firstCardsMs: round(median('firstCard')),
     wholeBoardLoadedMs: round(median('loaded')),
     loadRuns: loads.map((l) => ({ firstCard: round(l.firstCard), loaded: round(l.loaded) })),
-    scrollFrameMs: { p50: round(percentile(frames, 50)), p95: round(percentile(frames, 95)), max: round(frames.at(-1)) },
+    scrollFrameMs: {
+      p50: round(percentile(frames, 50)),
+      p95: round(percentile(frames, 95)),
+      max: round(frames.at(-1)),
+    },
     liveEventIdleMs: { p50: percentile(idle, 50), p99: percentile(idle, 99), max: idle.at(-1) },
-    liveEventUnderLoadMs: { p50: percentile(busy, 50), p99: percentile(busy, 99), max: busy.at(-1), churnCyclesPerSecond: round(churnRate) },
+    liveEventUnderLoadMs: {
+      p50: percentile(busy, 50),
+      p99: percentile(busy, 99),
+      max: busy.at(-1),
+      churnCyclesPerSecond: round(churnRate),
+    },
   };
   console.log('\nDashboard, 10,000 tasks, headless Chromium (targets: first render < 1500 ms, live event < 200 ms)');
   console.table({

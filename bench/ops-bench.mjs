@@ -21,11 +21,18 @@ const pgUrl = process.env.TC_BENCH_DATABASE_URL ?? process.env.TC_TEST_DATABASE_
 const mb = (file) => +(statSync(file).size / 1024 / 1024).toFixed(1);
 function run(args) {
   const t0 = performance.now();
-  const out = execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, TC_DB: '', DATABASE_URL: '' } });
+  const out = execFileSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TC_DB: '', DATABASE_URL: '' },
+  });
   return { ms: Math.round(performance.now() - t0), out: out.trim() };
 }
 
-const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, at: new Date().toISOString(), tasks: TASKS };
+const results = {
+  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+  at: new Date().toISOString(),
+  tasks: TASKS,
+};
 const rows = [];
 const row = (metric, value) => {
   rows.push({ metric, value });
@@ -37,7 +44,13 @@ const db = join(dir, 'board.db');
   const store = await openSqliteStore({ file: db, config: { slots: 64 } });
   const t0 = performance.now();
   for (let i = 0; i < TASKS; i += 1000) {
-    await store.addTasks({ tasks: Array.from({ length: 1000 }, (_, j) => ({ id: `task-${i + j}`, description: `benchmark task ${i + j}: some text an agent would read`, labels: ['bench'] })) });
+    await store.addTasks({
+      tasks: Array.from({ length: 1000 }, (_, j) => ({
+        id: `task-${i + j}`,
+        description: `benchmark task ${i + j}: some text an agent would read`,
+        labels: ['bench'],
+      })),
+    });
   }
   await Promise.all(
     Array.from({ length: 16 }, async (_, w) => {
@@ -49,7 +62,13 @@ const db = join(dir, 'board.db');
   );
   const { lastSeq } = await store.stats();
   await store.close();
-  results.board = { tasks: TASKS, completed: COMPLETED, events: lastSeq, mb: mb(db), buildMs: Math.round(performance.now() - t0) };
+  results.board = {
+    tasks: TASKS,
+    completed: COMPLETED,
+    events: lastSeq,
+    mb: mb(db),
+    buildMs: Math.round(performance.now() - t0),
+  };
 }
 console.log(`${'metric'.padEnd(62)} ${'value'.padStart(12)}`);
 row(`board: tasks / events / file size (MB)`, `${TASKS} / ${results.board.events} / ${results.board.mb}`);
@@ -57,7 +76,10 @@ row(`board: tasks / events / file size (MB)`, `${TASKS} / ${results.board.events
 // Backup while 16 workers keep the database busy from another process.
 const load = spawn(
   process.execPath,
-  ['--input-type=module', '-e', `
+  [
+    '--input-type=module',
+    '-e',
+    `
     import { openSqliteStore } from '@task-coordinator/store-sqlite';
     const store = await openSqliteStore({ file: ${JSON.stringify(db)}, config: { slots: 64 } });
     let stop = false, cycles = 0;
@@ -72,7 +94,8 @@ const load = spawn(
     }));
     await store.close();
     process.send(cycles);
-  `],
+  `,
+  ],
   { cwd: here, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
 );
 await new Promise((resolve) => setTimeout(resolve, 1000));

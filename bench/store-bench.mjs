@@ -23,7 +23,12 @@ const rate = (count, ms) => Math.round((count / ms) * 1000);
 async function batchTasks(store, count, prefix, size = 1000) {
   for (let i = 0; i < count; i += size) {
     const n = Math.min(size, count - i);
-    await store.addTasks({ tasks: Array.from({ length: n }, (_, j) => ({ id: `${prefix}-${i + j}`, description: `benchmark task ${i + j}` })) });
+    await store.addTasks({
+      tasks: Array.from({ length: n }, (_, j) => ({
+        id: `${prefix}-${i + j}`,
+        description: `benchmark task ${i + j}`,
+      })),
+    });
   }
 }
 
@@ -101,7 +106,10 @@ async function claimLatency(size, samples, synchronous) {
   return { p50: +percentile(times, 50).toFixed(3), p99: +percentile(times, 99).toFixed(3) };
 }
 
-const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, at: new Date().toISOString() };
+const results = {
+  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+  at: new Date().toISOString(),
+};
 const rows = [];
 const row = (metric, value, target = '') => {
   rows.push({ metric, value, target });

@@ -10,7 +10,12 @@ const port = process.env.PORT ?? '3335';
 const children = [];
 
 function run(name, command, args, options = {}) {
-  const child = spawn(command, args, { cwd: root, stdio: 'inherit', ...options, env: { ...process.env, ...options.env } });
+  const child = spawn(command, args, {
+    cwd: root,
+    stdio: 'inherit',
+    ...options,
+    env: { ...process.env, ...options.env },
+  });
   child.on('exit', (code, signal) => {
     console.error(`[dev] ${name} exited (${signal ?? code}); stopping the rest`);
     stop(code ?? 1);

@@ -15,7 +15,11 @@ export default defineConfig({
     strictPort: false,
     // The server refuses cross-origin requests; through the proxy the page's origin is the API's.
     proxy: {
-      '/api': { target: api, changeOrigin: true, configure: (proxy) => proxy.on('proxyReq', (req) => req.setHeader('origin', api)) },
+      '/api': {
+        target: api,
+        changeOrigin: true,
+        configure: (proxy) => proxy.on('proxyReq', (req) => req.setHeader('origin', api)),
+      },
       '/socket.io': {
         target: api,
         changeOrigin: true,

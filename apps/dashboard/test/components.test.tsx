@@ -33,6 +33,12 @@ const task = (over: Partial<Task> = {}): Task => ({
   completedAt: null,
   updatedAt: NOW,
   version: 3,
+  review: false,
+  progress: null,
+  question: null,
+  answer: null,
+  notes: [],
+  files: [],
   ...over,
 });
 
@@ -42,7 +48,8 @@ describe('TaskCard', () => {
     const card = screen.getByRole('article');
     expect(card.textContent).toContain('t1');
     expect(card.textContent).toContain('line one');
-    expect(card.textContent).not.toContain('line three');
+    // The description is clamped by CSS to whole lines: two, as the card has a holder line.
+    expect(card.querySelector('.card-desc')?.className).toBe('card-desc lines-2');
     expect(card.textContent).toContain('P3');
     expect(card.textContent).toContain('docs');
     expect(card.textContent).toContain('agent-7 · slot 2');
@@ -63,31 +70,71 @@ describe('TaskCard', () => {
 
 describe('the add-task form input', () => {
   it('is checked by the API schema, whose messages name the fields', () => {
-    const input = toInput({ id: 'bad id!', description: '', priority: 'high', labels: '', deadline: '', maxAttempts: '0', dependencies: [] });
+    const input = toInput({
+      id: 'bad id!',
+      description: '',
+      priority: 'high',
+      labels: '',
+      files: '',
+      deadline: '',
+      maxAttempts: '0',
+      dependencies: [],
+    });
     const parsed = CreateTaskInputSchema.safeParse(input);
     expect(parsed.success).toBe(false);
     const errors = fieldErrors(parsed.error!.issues);
     expect(Object.keys(errors).sort()).toEqual(['description', 'id', 'maxAttempts', 'priority']);
   });
 
-  it('places the server\'s issue paths by field, and anything else on the form', () => {
-    expect(fieldErrors([{ path: 'labels[0]', message: 'too long' }, { path: '(body)', message: 'expected an object' }])).toEqual({
+  it("places the server's issue paths by field, and anything else on the form", () => {
+    expect(
+      fieldErrors([
+        { path: 'labels[0]', message: 'too long' },
+        { path: '(body)', message: 'expected an object' },
+      ]),
+    ).toEqual({
       labels: 'too long',
       form: '(body): expected an object',
     });
   });
 
   it('passes a complete draft as the API expects it', () => {
-    const input = toInput({ id: 'x', description: 'do it', priority: '5', labels: 'a, b', deadline: '2030-01-02T03:04', maxAttempts: '2', dependencies: ['y'] });
+    const input = toInput({
+      id: 'x',
+      description: 'do it',
+      priority: '5',
+      labels: 'a, b',
+      files: 'src/auth/**\n docs/a.md, docs/b.md\n',
+      deadline: '2030-01-02T03:04',
+      maxAttempts: '2',
+      dependencies: ['y'],
+    });
     expect(CreateTaskInputSchema.safeParse(input).success).toBe(true);
-    expect(input).toMatchObject({ id: 'x', priority: 5, labels: ['a', 'b'], maxAttempts: 2, dependencies: ['y'] });
+    expect(input).toMatchObject({
+      id: 'x',
+      priority: 5,
+      labels: ['a', 'b'],
+      files: ['src/auth/**', 'docs/a.md', 'docs/b.md'],
+      maxAttempts: 2,
+      dependencies: ['y'],
+    });
   });
 });
 
 describe('ConfirmDialog', () => {
   it('keeps a typed confirmation disabled until the word is typed', () => {
     const onConfirm = vi.fn();
-    render(<ConfirmDialog title="Remove everything?" body="…" confirm="Remove" typed="default" destructive onConfirm={onConfirm} onCancel={() => {}} />);
+    render(
+      <ConfirmDialog
+        title="Remove everything?"
+        body="…"
+        confirm="Remove"
+        typed="default"
+        destructive
+        onConfirm={onConfirm}
+        onCancel={() => {}}
+      />,
+    );
     const button = screen.getByText('Remove', { selector: 'button' }) as HTMLButtonElement;
     expect(button.disabled).toBe(true);
     fireEvent.change(screen.getByLabelText('confirmation'), { target: { value: 'defaul' } });
@@ -101,7 +148,13 @@ describe('ConfirmDialog', () => {
 
 describe('ThroughputChart', () => {
   it('draws a bar per minute and the queue-depth line, labelled for screen readers', () => {
-    const minutes = Array.from({ length: 60 }, (_, i) => ({ at: NOW + i * 60_000, completed: i % 5, failed: i === 3 ? 2 : 0, added: 1, queueDepth: i < 10 ? null : 100 - i }));
+    const minutes = Array.from({ length: 60 }, (_, i) => ({
+      at: NOW + i * 60_000,
+      completed: i % 5,
+      failed: i === 3 ? 2 : 0,
+      added: 1,
+      queueDepth: i < 10 ? null : 100 - i,
+    }));
     const data: Throughput = { project: 'default', since: NOW, minutes };
     const { container } = render(<ThroughputChart data={data} />);
     expect(container.querySelectorAll('rect.bar.done')).toHaveLength(60);

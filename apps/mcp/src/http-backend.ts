@@ -1,5 +1,15 @@
 // The tools' backend over HTTP: every call is a request to the server's /api/v1, with a timeout.
 import {
+  type AddNoteInput,
+  type CheckFilesInput,
+  type CheckFilesResult,
+  type ReleasedResult,
+  type ReleaseFilesInput,
+  type ReservationsResult,
+  type ReserveFilesInput,
+  type AskQuestionInput,
+  type Task,
+  type TaskAnswer,
   DomainError,
   type AddTasksInput,
   type AddTasksResult,
@@ -65,20 +75,33 @@ export class HttpBackend implements ToolBackend {
   }
 
   /** One JSON request; rebuilds the server's DomainError from an error body. */
-  async request<T>(method: string, path: string, body?: unknown, extra: { timeoutMs?: number; signal?: AbortSignal | undefined } = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extra: { timeoutMs?: number; signal?: AbortSignal | undefined } = {},
+  ): Promise<T> {
     const timeout = AbortSignal.timeout(extra.timeoutMs ?? this.timeoutMs);
     const signal = AbortSignal.any([timeout, this.inFlight.signal, ...(extra.signal ? [extra.signal] : [])]);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     // Header values are bytes: a worker id outside printable ASCII is simply not announced.
-    if (this.options.workerId && /^[\x20-\x7e]+$/.test(this.options.workerId)) headers['x-worker-id'] = this.options.workerId;
+    if (this.options.workerId && /^[\x20-\x7e]+$/.test(this.options.workerId))
+      headers['x-worker-id'] = this.options.workerId;
     let res: Response;
     try {
-      res = await fetch(`${this.base}${path}`, { method, headers, signal, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      res = await fetch(`${this.base}${path}`, {
+        method,
+        headers,
+        signal,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
     } catch (error) {
-      if (extra.signal?.aborted || (signal.aborted && !timeout.aborted)) throw new DomainError('VALIDATION_FAILED', 'the call was cancelled');
-      if (timeout.aborted) throw this.unreachable(`no answer within ${Math.round((extra.timeoutMs ?? this.timeoutMs) / 1000)} s`);
+      if (extra.signal?.aborted || (signal.aborted && !timeout.aborted))
+        throw new DomainError('VALIDATION_FAILED', 'the call was cancelled');
+      if (timeout.aborted)
+        throw this.unreachable(`no answer within ${Math.round((extra.timeoutMs ?? this.timeoutMs) / 1000)} s`);
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw this.unreachable(cause?.code ?? cause?.message ?? (error as Error).message);
     }
@@ -87,11 +110,14 @@ export class HttpBackend implements ToolBackend {
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {
-      throw this.unreachable(`answered HTTP ${res.status} with something that is not JSON; is this the Task Coordinator?`);
+      throw this.unreachable(
+        `answered HTTP ${res.status} with something that is not JSON; is this the Task Coordinator?`,
+      );
     }
     if (!res.ok) {
       const error = DomainError.fromBody(parsed);
-      if (error.code === 'INTERNAL' && !(parsed as { error?: unknown } | null)?.error) throw this.unreachable(`answered HTTP ${res.status}`);
+      if (error.code === 'INTERNAL' && !(parsed as { error?: unknown } | null)?.error)
+        throw this.unreachable(`answered HTTP ${res.status}`);
       throw error;
     }
     return parsed as T;
@@ -137,7 +163,12 @@ export class HttpBackend implements ToolBackend {
   }
 
   async getTask(input: GetTaskInput): Promise<TaskDetail> {
-    return (await this.request<{ task: TaskDetail }>('GET', `${this.task(input.taskId)}${this.query({ project: input.project })}`)).task;
+    return (
+      await this.request<{ task: TaskDetail }>(
+        'GET',
+        `${this.task(input.taskId)}${this.query({ project: input.project })}`,
+      )
+    ).task;
   }
 
   async taskHistory(query: HistoryQuery): Promise<TaskEvent[]> {
@@ -151,10 +182,15 @@ export class HttpBackend implements ToolBackend {
 
   async claimNext(input: ClaimNextInput, waitMs: number, signal?: AbortSignal): Promise<ClaimResult | null> {
     const wait = Math.min(60, waitMs / 1000);
-    const result = await this.request<ClaimResult | { task: null }>('POST', '/api/v1/claim-next', { ...input, ...(wait > 0 ? { wait } : {}) }, {
-      timeoutMs: this.timeoutMs + waitMs,
-      signal,
-    });
+    const result = await this.request<ClaimResult | { task: null }>(
+      'POST',
+      '/api/v1/claim-next',
+      { ...input, ...(wait > 0 ? { wait } : {}) },
+      {
+        timeoutMs: this.timeoutMs + waitMs,
+        signal,
+      },
+    );
     return result.task === null ? null : (result as ClaimResult);
   }
 
@@ -195,10 +231,48 @@ export class HttpBackend implements ToolBackend {
   }
 
   async listSlots(input: { project?: string }): Promise<SlotView[]> {
-    return (await this.request<{ slots: SlotView[] }>('GET', `/api/v1/slots${this.query({ project: input.project })}`)).slots;
+    return (await this.request<{ slots: SlotView[] }>('GET', `/api/v1/slots${this.query({ project: input.project })}`))
+      .slots;
   }
 
   heartbeat(input: HeartbeatInput): Promise<HeartbeatResult> {
     return this.request('POST', '/api/v1/heartbeat', input);
+  }
+
+  async askQuestion(input: AskQuestionInput): Promise<TaskResult> {
+    return { task: (await this.ask(input, 0)).task };
+  }
+
+  ask(
+    { taskId, ...rest }: AskQuestionInput,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ task: Task; answer: TaskAnswer | null }> {
+    const wait = Math.min(60, waitMs / 1000);
+    return this.request(
+      'POST',
+      this.task(taskId, '/questions'),
+      { ...rest, ...(wait > 0 ? { wait } : {}) },
+      {
+        timeoutMs: this.timeoutMs + waitMs,
+        signal,
+      },
+    );
+  }
+
+  addNote({ taskId, ...rest }: AddNoteInput): Promise<TaskResult> {
+    return this.request('POST', this.task(taskId, '/notes'), rest);
+  }
+
+  reserveFiles({ taskId, ...rest }: ReserveFilesInput): Promise<ReservationsResult> {
+    return this.request('POST', this.task(taskId, '/reservations'), rest);
+  }
+
+  releaseFiles({ taskId, ...rest }: ReleaseFilesInput): Promise<ReleasedResult> {
+    return this.request('DELETE', this.task(taskId, '/reservations'), rest);
+  }
+
+  checkFiles(input: CheckFilesInput): Promise<CheckFilesResult> {
+    return this.request('POST', '/api/v1/reservations/check', input);
   }
 }

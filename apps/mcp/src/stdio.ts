@@ -1,8 +1,7 @@
 // The stdio MCP server: the tools over HTTP to the coordinator, heartbeats while alive, work given back on exit.
 // Nothing but MCP protocol goes to stdout; diagnostics go to stderr.
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { registerTools } from '@task-coordinator/mcp-tools';
+import { createToolServer, type ToolProfile } from '@task-coordinator/mcp-tools';
 import { HttpBackend } from './http-backend.js';
 
 export interface StdioOptions {
@@ -11,6 +10,8 @@ export interface StdioOptions {
   workerId: string;
   project: string;
   version: string;
+  /** Which tools to offer (TASK_COORDINATOR_TOOLS); default full. */
+  profile?: ToolProfile;
   /** Progress notifications while claim_next_task waits. */
   progressIntervalMs?: number;
   /** Heartbeat interval when the server's lease TTL is unknown. */
@@ -21,13 +22,15 @@ const log = (message: string) => process.stderr.write(`[task-coordinator-mcp] ${
 
 export async function runStdio(options: StdioOptions): Promise<void> {
   const backend = new HttpBackend({ url: options.url, token: options.token, workerId: options.workerId });
-  const server = new McpServer({ name: 'task-coordinator', version: options.version }, { capabilities: { tools: {} } });
-  registerTools(server, {
-    backend,
-    workerId: () => options.workerId,
-    project: options.project,
-    ...(options.progressIntervalMs ? { progressIntervalMs: options.progressIntervalMs } : {}),
-  });
+  const server = createToolServer(
+    { name: 'task-coordinator', version: options.version, ...(options.profile ? { profile: options.profile } : {}) },
+    {
+      backend,
+      workerId: () => options.workerId,
+      project: options.project,
+      ...(options.progressIntervalMs ? { progressIntervalMs: options.progressIntervalMs } : {}),
+    },
+  );
 
   // Heartbeats every TTL/3 for as long as this process lives: an agent that thinks for an hour
   // keeps its work. The TTL comes from the server; errors only mean the server is away for now.
@@ -59,8 +62,14 @@ export async function runStdio(options: StdioOptions): Promise<void> {
     backend.abortInFlight();
     // Give the work back now rather than after a lease TTL: another agent can take it at once.
     try {
-      const mine = (await backend.listSlots({ project: options.project })).filter((slot) => slot.worker === options.workerId);
-      await Promise.all(mine.map((slot) => backend.releaseSlot({ project: options.project, slot: slot.slot, workerId: options.workerId })));
+      const mine = (await backend.listSlots({ project: options.project })).filter(
+        (slot) => slot.worker === options.workerId,
+      );
+      await Promise.all(
+        mine.map((slot) =>
+          backend.releaseSlot({ project: options.project, slot: slot.slot, workerId: options.workerId }),
+        ),
+      );
       if (mine.length) log(`${why}: released slot(s) ${mine.map((s) => s.slot).join(', ')}`);
     } catch (error) {
       log(`${why}: could not give work back (${(error as Error).message}); it returns when its lease expires`);

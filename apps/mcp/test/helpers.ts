@@ -8,7 +8,14 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach } from 'vitest';
-import { DEFAULTS, startServer, type RunningServer, type ServerConfig } from 'task-coordinator-server';
+import {
+  DEFAULTS,
+  startServer,
+  type RunningServer,
+  type ServerConfig,
+  type StartOptions,
+} from 'task-coordinator-server';
+import { eventually, sleep } from '@task-coordinator/test-support/wait';
 
 export const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.ts');
 const dir = mkdtempSync(join(tmpdir(), 'tc-mcp-'));
@@ -26,8 +33,14 @@ export function dbFile(): string {
   return join(dir, `mcp-${++files}.db`);
 }
 
-export async function server(overrides: Partial<ServerConfig> = {}): Promise<RunningServer> {
-  const running = await startServer({ ...DEFAULTS, port: 0, dashboardPort: null, db: dbFile(), sweepIntervalMs: 50, ...overrides }, { log: () => undefined });
+export async function server(
+  overrides: Partial<ServerConfig> = {},
+  options: Omit<StartOptions, 'log'> = {},
+): Promise<RunningServer> {
+  const running = await startServer(
+    { ...DEFAULTS, port: 0, dashboardPort: null, db: dbFile(), sweepIntervalMs: 50, ...overrides },
+    { log: () => undefined, ...options },
+  );
   servers.push(running);
   return running;
 }
@@ -73,14 +86,20 @@ export async function httpAgent(mcpUrl: string, headers: Record<string, string> 
   const client = new Client({ name: 'test-http-agent', version: '1.0.0' });
   await client.connect(transport);
   transports.set(client, transport);
-  clients.push({ close: async () => {
-    await transport.terminateSession().catch(() => undefined);
-    await client.close();
-  } });
+  clients.push({
+    close: async () => {
+      await transport.terminateSession().catch(() => undefined);
+      await client.close();
+    },
+  });
   return client;
 }
 
-export async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult & { structuredContent?: any }> {
+export async function call(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<CallToolResult & { structuredContent?: any }> {
   return (await client.callTool({ name, arguments: args })) as CallToolResult & { structuredContent?: any };
 }
 
@@ -88,14 +107,17 @@ export function text(result: CallToolResult): string {
   return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { eventually, sleep };
 
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000, stepMs = 25): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(stepMs);
-  }
+/**
+ * Resolves once `taskId`'s lease runs one TTL from the injected clock's now: the agent (or /mcp
+ * session) has heartbeated since the clock last moved. A condition, not a sleep.
+ */
+export async function leaseRenewed(
+  running: RunningServer,
+  now: () => number,
+  taskId: string,
+  ttlMs: number,
+): Promise<void> {
+  await eventually(async () => (await running.store.getTask({ taskId })).leaseExpiresAt === now() + ttlMs, 20_000);
 }

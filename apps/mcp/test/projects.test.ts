@@ -13,18 +13,27 @@ async function rest(base: string, method: string, path: string, body?: unknown) 
 }
 
 describe('projects', () => {
-  it('agents of one project never see or claim another project\'s tasks; slots and live events are per project', async () => {
+  it("agents of one project never see or claim another project's tasks; slots and live events are per project", async () => {
     const running = await server({ slots: 1, projectSlots: { beta: 2 } });
     const api = running.apiUrl;
 
     // The same ids in both projects, added over REST.
     for (const project of ['alpha', 'beta']) {
-      const res = await rest(api, 'POST', '/api/v1/tasks', { project, tasks: [{ id: 'shared-id', description: `${project} work` }, { id: `${project}-only`, description: `${project} only` }] });
+      const res = await rest(api, 'POST', '/api/v1/tasks', {
+        project,
+        tasks: [
+          { id: 'shared-id', description: `${project} work` },
+          { id: `${project}-only`, description: `${project} only` },
+        ],
+      });
       expect(res.status).toBe(201);
     }
 
     // Live feeds: a Socket.IO client per project sees only its project's events.
-    const seen: Record<string, Array<{ project: string; taskId: string | null; type: string }>> = { alpha: [], beta: [] };
+    const seen: Record<string, Array<{ project: string; taskId: string | null; type: string }>> = {
+      alpha: [],
+      beta: [],
+    };
     const sockets: Socket[] = [];
     for (const project of ['alpha', 'beta']) {
       const socket = connect(api, { auth: { project, lastSeq: 0 }, transports: ['websocket'], reconnection: false });
@@ -35,12 +44,19 @@ describe('projects', () => {
 
     try {
       // MCP: a stdio agent on alpha (TASK_COORDINATOR_PROJECT), /mcp agents on beta (?project=) and alpha (X-Project).
-      const stdioAlpha = await stdioAgent(api, { TASK_COORDINATOR_PROJECT: 'alpha', TASK_COORDINATOR_WORKER_ID: 'stdio-alpha' });
+      const stdioAlpha = await stdioAgent(api, {
+        TASK_COORDINATOR_PROJECT: 'alpha',
+        TASK_COORDINATOR_WORKER_ID: 'stdio-alpha',
+      });
       const httpBeta = await httpAgent(`${running.mcpUrl}?project=beta`, { 'x-worker-id': 'http-beta' });
       const httpAlpha = await httpAgent(running.mcpUrl, { 'x-project': 'alpha', 'x-worker-id': 'http-alpha' });
 
       const listed = await call(httpBeta, 'get_all_tasks');
-      expect(listed.structuredContent.tasks.map((t: { id: string; description: string }) => `${t.id}:${t.description}`).sort()).toEqual(['beta-only:beta only', 'shared-id:beta work']);
+      expect(
+        listed.structuredContent.tasks
+          .map((t: { id: string; description: string }) => `${t.id}:${t.description}`)
+          .sort(),
+      ).toEqual(['beta-only:beta only', 'shared-id:beta work']);
       expect((await call(httpBeta, 'get_task', { taskId: 'alpha-only' })).isError).toBe(true);
 
       const a = await call(stdioAlpha.client, 'claim_next_task', {});
@@ -54,16 +70,41 @@ describe('projects', () => {
       expect((await call(httpBeta, 'claim_worker_slot')).isError).toBeFalsy();
 
       // Finishing alpha's shared-id changes nothing in beta.
-      expect((await call(stdioAlpha.client, 'update_task', { taskId: 'shared-id', status: 'done', output: 'alpha done' })).isError).toBeFalsy();
-      expect((await rest(api, 'GET', '/api/v1/tasks/shared-id?project=beta')).body.task).toMatchObject({ status: 'claimed', worker: 'http-beta', output: null });
-      expect((await rest(api, 'GET', '/api/v1/tasks/shared-id?project=alpha')).body.task).toMatchObject({ status: 'done', output: 'alpha done' });
+      expect(
+        (await call(stdioAlpha.client, 'update_task', { taskId: 'shared-id', status: 'done', output: 'alpha done' }))
+          .isError,
+      ).toBeFalsy();
+      expect((await rest(api, 'GET', '/api/v1/tasks/shared-id?project=beta')).body.task).toMatchObject({
+        status: 'claimed',
+        worker: 'http-beta',
+        output: null,
+      });
+      expect((await rest(api, 'GET', '/api/v1/tasks/shared-id?project=alpha')).body.task).toMatchObject({
+        status: 'done',
+        output: 'alpha done',
+      });
 
       // REST: listings, slots and stats are per project.
-      expect((await rest(api, 'GET', '/api/v1/tasks?project=alpha')).body.tasks.map((t: { id: string }) => t.id)).toEqual(['shared-id', 'alpha-only']);
-      expect((await rest(api, 'GET', '/api/v1/slots?project=alpha')).body.slots.map((s: { worker: string | null }) => s.worker)).toEqual(['stdio-alpha']);
-      expect((await rest(api, 'GET', '/api/v1/slots?project=beta')).body.slots.map((s: { worker: string | null }) => s.worker)).toEqual(['http-beta', null]);
-      expect((await rest(api, 'GET', '/api/v1/stats?project=beta')).body).toMatchObject({ tasks: { claimed: 1, available: 1, done: 0 }, slots: { total: 2, held: 1 } });
-      const betaEvents = (await rest(api, 'GET', '/api/v1/events?project=beta&limit=1000')).body.events as Array<{ project: string }>;
+      expect(
+        (await rest(api, 'GET', '/api/v1/tasks?project=alpha')).body.tasks.map((t: { id: string }) => t.id),
+      ).toEqual(['shared-id', 'alpha-only']);
+      expect(
+        (await rest(api, 'GET', '/api/v1/slots?project=alpha')).body.slots.map(
+          (s: { worker: string | null }) => s.worker,
+        ),
+      ).toEqual(['stdio-alpha']);
+      expect(
+        (await rest(api, 'GET', '/api/v1/slots?project=beta')).body.slots.map(
+          (s: { worker: string | null }) => s.worker,
+        ),
+      ).toEqual(['http-beta', null]);
+      expect((await rest(api, 'GET', '/api/v1/stats?project=beta')).body).toMatchObject({
+        tasks: { claimed: 1, available: 1, done: 0 },
+        slots: { total: 2, held: 1 },
+      });
+      const betaEvents = (await rest(api, 'GET', '/api/v1/events?project=beta&limit=1000')).body.events as Array<{
+        project: string;
+      }>;
       expect(betaEvents.every((e) => e.project === 'beta')).toBe(true);
 
       // Socket.IO: each client got its own project's events and none of the other's.

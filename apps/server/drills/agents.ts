@@ -46,7 +46,11 @@ async function spawnAgent(url: string, workerId: string): Promise<Agent> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [...SOURCE_ARGS, MCP_CLI],
-    env: { ...(process.env as Record<string, string>), TASK_COORDINATOR_URL: url, TASK_COORDINATOR_WORKER_ID: workerId },
+    env: {
+      ...(process.env as Record<string, string>),
+      TASK_COORDINATOR_URL: url,
+      TASK_COORDINATOR_WORKER_ID: workerId,
+    },
     stderr: 'ignore',
   });
   const client = new Client({ name: 'agent-death-drill', version: '1.0.0' });
@@ -55,7 +59,11 @@ async function spawnAgent(url: string, workerId: string): Promise<Agent> {
 }
 
 async function tool(agent: Agent, name: string, args: Record<string, unknown> = {}): Promise<any> {
-  const result = (await agent.client.callTool({ name, arguments: args })) as { isError?: boolean; structuredContent?: any; content: Array<{ text?: string }> };
+  const result = (await agent.client.callTool({ name, arguments: args })) as {
+    isError?: boolean;
+    structuredContent?: any;
+    content: Array<{ text?: string }>;
+  };
   if (result.isError) throw new Error(`${name}: ${result.content.map((c) => c.text ?? '').join(' ')}`);
   return result.structuredContent;
 }
@@ -86,18 +94,34 @@ export async function runAgentDrill(options: AgentDrillOptions): Promise<AgentDr
   const live: Agent[] = [];
   try {
     running = await startServer(
-      { ...DEFAULTS, port: 0, dashboardPort: null, db: join(dir, 'agents.db'), leaseTtlMs, slots: options.agents + 2, sweepIntervalMs: 100 },
+      {
+        ...DEFAULTS,
+        port: 0,
+        dashboardPort: null,
+        db: join(dir, 'agents.db'),
+        leaseTtlMs,
+        slots: options.agents + 2,
+        sweepIntervalMs: 100,
+      },
       { log: (message, error) => violations.push(`server logged: ${message} ${String(error)}`) },
     );
     const { store } = running;
     const url = running.apiUrl;
     const total = options.agents * options.rounds;
     // Enough attempts that only the poison task is ever dead-lettered.
-    await store.addTasks({ tasks: Array.from({ length: total }, (_, i) => ({ id: `work-${i}`, description: `work ${i}`, maxAttempts: options.rounds + 1 })) });
+    await store.addTasks({
+      tasks: Array.from({ length: total }, (_, i) => ({
+        id: `work-${i}`,
+        description: `work ${i}`,
+        maxAttempts: options.rounds + 1,
+      })),
+    });
     const deaths = new Map<string, number>();
 
     for (let round = 1; round <= options.rounds; round++) {
-      const agents = await Promise.all(Array.from({ length: options.agents }, (_, i) => spawnAgent(url, `doomed-${round}-${i}`)));
+      const agents = await Promise.all(
+        Array.from({ length: options.agents }, (_, i) => spawnAgent(url, `doomed-${round}-${i}`)),
+      );
       live.push(...agents);
       const held: string[] = [];
       for (const agent of agents) {
@@ -116,26 +140,39 @@ export async function runAgentDrill(options: AgentDrillOptions): Promise<AgentDr
       // Every held task comes back, each in its own time.
       await Promise.all(
         held.map(async (id) => {
-          await until(`${id} to become available`, async () => (await store.getTask({ taskId: id })).status === 'available', leaseTtlMs * 10 + 10_000);
+          await until(
+            `${id} to become available`,
+            async () => (await store.getTask({ taskId: id })).status === 'available',
+            leaseTtlMs * 10 + 10_000,
+          );
           report.slowestRecoveryMs = Math.max(report.slowestRecoveryMs, Date.now() - killedAt);
           report.recovered++;
         }),
       );
-      await until('the dead agents\' slots to be freed', async () => (await store.listSlots()).every((s) => s.free), leaseTtlMs * 10 + 10_000).catch(() => undefined);
+      await until(
+        "the dead agents' slots to be freed",
+        async () => (await store.listSlots()).every((s) => s.free),
+        leaseTtlMs * 10 + 10_000,
+      ).catch(() => undefined);
       const leaked = (await store.listSlots()).filter((s) => !s.free).length;
       report.slotsLeaked += leaked;
       if (leaked) violations.push(`round ${round}: ${leaked} slots still held`);
-      log(`round ${round}: ${agents.length} agents killed holding ${held.length} tasks; all available again ${Date.now() - killedAt} ms later; slots free: ${leaked === 0}`);
+      log(
+        `round ${round}: ${agents.length} agents killed holding ${held.length} tasks; all available again ${Date.now() - killedAt} ms later; slots free: ${leaked === 0}`,
+      );
     }
     for (const [id, count] of deaths) {
       const task = await store.getTask({ taskId: id });
-      if (task.attempts !== count) violations.push(`${id}: attempts ${task.attempts}, but its holder died ${count} times`);
+      if (task.attempts !== count)
+        violations.push(`${id}: attempts ${task.attempts}, but its holder died ${count} times`);
       report.attempts[String(task.attempts)] = (report.attempts[String(task.attempts)] ?? 0) + 1;
     }
 
     // The poison task: claimed first (highest priority), and every agent that takes it dies.
     const maxAttempts = 3;
-    await store.addTasks({ tasks: [{ id: 'poison', description: 'kills whoever runs it', priority: 100, maxAttempts }] });
+    await store.addTasks({
+      tasks: [{ id: 'poison', description: 'kills whoever runs it', priority: 100, maxAttempts }],
+    });
     for (let guard = 0; guard < maxAttempts + 3; guard++) {
       const poison = await store.getTask({ taskId: 'poison' });
       if (poison.status !== 'available') break;
@@ -147,16 +184,37 @@ export async function runAgentDrill(options: AgentDrillOptions): Promise<AgentDr
       await killHard(agent);
       live.splice(0);
       report.poison.kills++;
-      await until('the poison task to be given back', async () => !['claimed', 'working'].includes((await store.getTask({ taskId: 'poison' })).status), leaseTtlMs * 10 + 10_000);
+      await until(
+        'the poison task to be given back',
+        async () => !['claimed', 'working'].includes((await store.getTask({ taskId: 'poison' })).status),
+        leaseTtlMs * 10 + 10_000,
+      );
     }
     const poison = await store.getTask({ taskId: 'poison' });
-    const history = await store.taskHistory({ taskId: 'poison' });
+    // A task row can show a change up to one fsync before its event is readable (the event log shows
+    // durable events only; docs/architecture.md): wait for the history to catch up with the row.
+    const history = await until(
+      "the poison task's history to reach its last change",
+      async () => {
+        const events = await store.taskHistory({ taskId: 'poison' });
+        return (events.at(-1)?.at ?? 0) >= poison.updatedAt ? events : null;
+      },
+      10_000,
+    );
     const last = history.at(-1);
-    report.poison = { kills: report.poison.kills, status: poison.status, attempts: poison.attempts, reason: String(last?.data.reason ?? '') };
+    report.poison = {
+      kills: report.poison.kills,
+      status: poison.status,
+      attempts: poison.attempts,
+      reason: String(last?.data.reason ?? ''),
+    };
     if (poison.status !== 'failed') violations.push(`poison task ended ${poison.status}`);
-    if (report.poison.kills !== maxAttempts) violations.push(`poison task killed ${report.poison.kills} agents, expected ${maxAttempts}`);
-    if (last?.type !== 'task.expired' || !/lease expired 3 time/.test(report.poison.reason)) violations.push(`poison history ends ${last?.type} ${report.poison.reason}`);
-    if (poison.error === null || !/lease expired/.test(poison.error)) violations.push(`poison task error: ${poison.error}`);
+    if (report.poison.kills !== maxAttempts)
+      violations.push(`poison task killed ${report.poison.kills} agents, expected ${maxAttempts}`);
+    if (last?.type !== 'task.expired' || !/lease expired 3 time/.test(report.poison.reason))
+      violations.push(`poison history ends ${last?.type} ${report.poison.reason}`);
+    if (poison.error === null || !/lease expired/.test(poison.error))
+      violations.push(`poison task error: ${poison.error}`);
 
     // A healthy agent finishes all the rest: the board is not stuck.
     const healthy = await spawnAgent(url, 'healthy');

@@ -6,7 +6,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { call, checkPostgres, checkSqlite, sleep, spawnServer, until, type BoardCheck, type ServerProcess } from './support.js';
+import {
+  call,
+  checkPostgres,
+  checkSqlite,
+  sleep,
+  spawnServer,
+  until,
+  type BoardCheck,
+  type ServerProcess,
+} from './support.js';
 
 export type CrashStore = { kind: 'sqlite' } | { kind: 'postgres'; url: string; schema: string };
 
@@ -57,10 +66,14 @@ export async function runCrashDrill(options: CrashOptions): Promise<CrashReport>
   const dir = mkdtempSync(join(tmpdir(), 'tc-crash-'));
   const file = join(dir, 'board.db');
   const storeArgs =
-    options.store.kind === 'sqlite' ? ['--db', file] : ['--database-url', options.store.url, '--database-schema', options.store.schema];
+    options.store.kind === 'sqlite'
+      ? ['--db', file]
+      : ['--database-url', options.store.url, '--database-schema', options.store.schema];
   const args = [...storeArgs, '--slots', String(workers), '--lease-ttl', options.leaseTtl ?? '2s'];
   const check = (): Promise<BoardCheck> =>
-    options.store.kind === 'sqlite' ? Promise.resolve(checkSqlite(file)) : checkPostgres(options.store.url, options.store.schema);
+    options.store.kind === 'sqlite'
+      ? Promise.resolve(checkSqlite(file))
+      : checkPostgres(options.store.url, options.store.schema);
 
   const report: CrashReport = {
     store: options.store.kind,
@@ -88,7 +101,11 @@ export async function runCrashDrill(options: CrashOptions): Promise<CrashReport>
     const tasks = Array.from({ length: BATCH }, (_, i) => {
       const n = report.tasks + i;
       // A sparse DAG: every fourth task waits for one added 64 earlier.
-      return { id: `t-${n}`, description: `crash drill task ${n}`, ...(n >= 64 && n % 4 === 0 ? { dependencies: [`t-${n - 64}`] } : {}) };
+      return {
+        id: `t-${n}`,
+        description: `crash drill task ${n}`,
+        ...(n >= 64 && n % 4 === 0 ? { dependencies: [`t-${n - 64}`] } : {}),
+      };
     });
     const res = await call(server!.url, 'POST', '/api/v1/tasks', { tasks });
     if (res.status !== 201) throw new Error(`adding tasks failed: ${res.status} ${JSON.stringify(res.body)}`);
@@ -118,7 +135,10 @@ export async function runCrashDrill(options: CrashOptions): Promise<CrashReport>
         await sleep(20);
         continue;
       }
-      const done = await call(base, 'POST', `/api/v1/tasks/${encodeURIComponent(task.id)}/complete`, { workerId, output: workerId });
+      const done = await call(base, 'POST', `/api/v1/tasks/${encodeURIComponent(task.id)}/complete`, {
+        workerId,
+        output: workerId,
+      });
       if (done.status === 200) acked.add(task.id);
       else if (done.status === 0) report.refused++;
       else if (done.status >= 500) report.serverErrors++;
@@ -133,8 +153,15 @@ export async function runCrashDrill(options: CrashOptions): Promise<CrashReport>
     report.holderMismatch.push(...board.holderMismatch);
     report.completedTwice.push(...board.completedTwice);
     if (board.integrity !== 'ok') report.integrity.push(board.integrity);
-    const ok = lost.length === 0 && board.heldTwice.length === 0 && board.holderMismatch.length === 0 && board.completedTwice.length === 0 && board.integrity === 'ok';
-    log(`${when}: ${JSON.stringify(board.byStatus)} acknowledged ${acked.size}, integrity ${board.integrity}${ok ? '' : ' — VIOLATION'}`);
+    const ok =
+      lost.length === 0 &&
+      board.heldTwice.length === 0 &&
+      board.holderMismatch.length === 0 &&
+      board.completedTwice.length === 0 &&
+      board.integrity === 'ok';
+    log(
+      `${when}: ${JSON.stringify(board.byStatus)} acknowledged ${acked.size}, integrity ${board.integrity}${ok ? '' : ' — VIOLATION'}`,
+    );
     return { ok, board };
   };
 
@@ -157,7 +184,11 @@ export async function runCrashDrill(options: CrashOptions): Promise<CrashReport>
       server = await spawnServer(args);
       // Work resumes: something gets done after the restart.
       const before = await until('the restarted server to answer', remaining, 30_000);
-      await until('work to resume after the restart', async () => ((await remaining()) ?? Infinity) < before || before === 0, 60_000);
+      await until(
+        'work to resume after the restart',
+        async () => ((await remaining()) ?? Infinity) < before || before === 0,
+        60_000,
+      );
       if (ok) report.restartsSurvived++;
     }
     await until('every task to be done', async () => (await remaining()) === 0, 300_000, 100);

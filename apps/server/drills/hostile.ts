@@ -16,8 +16,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { io as connect } from 'socket.io-client';
 import { TOOL_NAMES } from '@task-coordinator/mcp-tools';
-import { ROUTES } from '../src/routes/v1.js';
-import { call, dumpSqlite, LEGACY_ROUTES, spawnServer, type ServerProcess } from './support.js';
+import { ROUTES } from '../src/routes/v1/index.js';
+import { call, dumpDiff, dumpSqlite, LEGACY_ROUTES, spawnServer, type ServerProcess } from './support.js';
 
 const LEGACY_PATHS = LEGACY_ROUTES.map(([, p]) => p);
 const V1_PATHS = ROUTES.map((r) => `/api/v1${r.path}`);
@@ -113,11 +113,15 @@ const FIXED_BODIES: Buffer[] = [
   Buffer.from('{"id": "a", "description": "x",'),
   Buffer.from('['.repeat(50_000) + ']'.repeat(50_000)),
   Buffer.from(deep(20_000)),
-  Buffer.from(`{"tasks": [${Array.from({ length: 300 }, (_, i) => `{"id":"t${i}","description":"x","dependencies":[${Array.from({ length: 40 }, (_, j) => `"d${j}"`).join(',')}]}`).join(',')}]}`),
+  Buffer.from(
+    `{"tasks": [${Array.from({ length: 300 }, (_, i) => `{"id":"t${i}","description":"x","dependencies":[${Array.from({ length: 40 }, (_, j) => `"d${j}"`).join(',')}]}`).join(',')}]}`,
+  ),
   Buffer.from(`{"id":"big","description":"${'x'.repeat(2 * 1024 * 1024)}"}`), // over the 1 MB limit: 413
   Buffer.from(`{"id":"a","dependencies":${tenThousandDeps},"description":"x"}`),
   Buffer.from(`{"tasks":[{"id":"many","description":"x","dependencies":${tenThousandDeps}}]}`),
-  Buffer.from('{"tasks":[{"id":"c1","description":"x","dependencies":["c2"]},{"id":"c2","description":"x","dependencies":["c1"]}]}'), // cycle
+  Buffer.from(
+    '{"tasks":[{"id":"c1","description":"x","dependencies":["c2"]},{"id":"c2","description":"x","dependencies":["c1"]}]}',
+  ), // cycle
   Buffer.from('{"tasks":[{"id":"self","description":"x","dependencies":["self"]}]}'),
   Buffer.from('{"taskId":"seed","status":"exploded","workerId":"w"}'), // unknown status
   Buffer.from('{"__proto__":{"isAdmin":true},"constructor":{"prototype":{"x":1}},"id":"p","description":"x"}'),
@@ -140,47 +144,130 @@ const encode = (text: string) => {
     return '%ED%A0%80'; // a lone surrogate, as raw bytes
   }
 };
-const segment = fc.oneof(nasty.map(encode), fc.constantFrom('%', '%E0%A4%A', '%00', '..%2F..', '%2e%2e', 'a%2Fb', 'seed', '1', '0', '-1', '99999999999', '1e3'));
+const segment = fc.oneof(
+  nasty.map(encode),
+  fc.constantFrom('%', '%E0%A4%A', '%00', '..%2F..', '%2e%2e', 'a%2Fb', 'seed', '1', '0', '-1', '99999999999', '1e3'),
+);
 const path = fc.oneof(
-  { weight: 5, arbitrary: fc.tuple(fc.constantFrom(...V1_PATHS), segment, segment).map(([p, a, b]) => p.replace(':id', a).replace(':slot', b)) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...V1_PATHS), segment, segment)
+      .map(([p, a, b]) => p.replace(':id', a).replace(':slot', b)),
+  },
   { weight: 3, arbitrary: fc.constantFrom(...LEGACY_PATHS) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('/api/v1/', '/api/', '/', '/api/v1/tasks/seed/', '/socket.io/'), segment).map(([p, s]) => `${p}${s}`) },
-  { weight: 1, arbitrary: fc.constantFrom('/socket.io/?EIO=4&transport=polling&sid=nope', '/socket.io/?EIO=99&transport=carrier-pigeon', '/socket.io/?EIO=3') },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom('/api/v1/', '/api/', '/', '/api/v1/tasks/seed/', '/socket.io/'), segment)
+      .map(([p, s]) => `${p}${s}`),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '/socket.io/?EIO=4&transport=polling&sid=nope',
+      '/socket.io/?EIO=99&transport=carrier-pigeon',
+      '/socket.io/?EIO=3',
+    ),
+  },
 );
 const query = fc.option(
   fc
-    .array(fc.tuple(fc.constantFrom('status', 'limit', 'cursor', 'project', 'label', 'worker', 'text', 'afterSeq', 'wait', 'taskId', '__proto__', 'constructor'), segment), { maxLength: 3 })
+    .array(
+      fc.tuple(
+        fc.constantFrom(
+          'status',
+          'limit',
+          'cursor',
+          'project',
+          'label',
+          'worker',
+          'text',
+          'afterSeq',
+          'wait',
+          'taskId',
+          '__proto__',
+          'constructor',
+        ),
+        segment,
+      ),
+      { maxLength: 3 },
+    )
     .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&')),
   { nil: undefined },
 );
 const method = fc.constantFrom('GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS', 'HEAD');
-const contentType = fc.constantFrom('application/json', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'text/plain', 'application/x-www-form-urlencoded', 'application/merge-patch+json', undefined);
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/json; charset=latin1',
+  'application/json; charset=utf-16',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'application/merge-patch+json',
+  undefined,
+);
 
 const restCase = fc.record({ kind: fc.constant('rest' as const), method, path, query, body, contentType });
 const socketCase = fc.record({
   kind: fc.constant('socket' as const),
   auth: fc.oneof(fields, fc.record({ lastSeq: value, project: value, token: value }, { requiredKeys: [] })),
-  emits: fc.array(fc.tuple(fc.oneof(nasty, fc.constantFrom('event', 'ready', 'resync', 'disconnect', 'connect', 'message')), value), { maxLength: 3 }),
+  emits: fc.array(
+    fc.tuple(fc.oneof(nasty, fc.constantFrom('event', 'ready', 'resync', 'disconnect', 'connect', 'message')), value),
+    { maxLength: 3 },
+  ),
 });
 const toolName = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...TOOL_NAMES) }, { weight: 1, arbitrary: nasty });
-const mcpToolCase = fc.record({ kind: fc.constant('mcp-tool' as const), name: toolName, args: fc.oneof(fields, fc.dictionary(fc.string({ maxLength: 10 }), value, { maxKeys: 4 })) });
+const mcpToolCase = fc.record({
+  kind: fc.constant('mcp-tool' as const),
+  name: toolName,
+  args: fc.oneof(fields, fc.dictionary(fc.string({ maxLength: 10 }), value, { maxKeys: 4 })),
+});
 const jsonRpc = fc.record(
   {
     jsonrpc: fc.oneof(fc.constant('2.0'), value),
     id: fc.oneof(fc.integer(), fc.string({ maxLength: 8 }), value),
-    method: fc.oneof(fc.constantFrom('initialize', 'tools/call', 'tools/list', 'ping', 'notifications/initialized', 'resources/list', 'prompts/get', 'logging/setLevel'), nasty),
-    params: fc.oneof(value, fc.record({ name: toolName, arguments: fields }), fc.record({ protocolVersion: fc.oneof(fc.constant('2025-06-18'), value), capabilities: value, clientInfo: value })),
+    method: fc.oneof(
+      fc.constantFrom(
+        'initialize',
+        'tools/call',
+        'tools/list',
+        'ping',
+        'notifications/initialized',
+        'resources/list',
+        'prompts/get',
+        'logging/setLevel',
+      ),
+      nasty,
+    ),
+    params: fc.oneof(
+      value,
+      fc.record({ name: toolName, arguments: fields }),
+      fc.record({
+        protocolVersion: fc.oneof(fc.constant('2025-06-18'), value),
+        capabilities: value,
+        clientInfo: value,
+      }),
+    ),
   },
   { requiredKeys: [] },
 );
 const mcpRawCase = fc.record({
   kind: fc.constant('mcp-raw' as const),
   method: fc.constantFrom('POST', 'POST', 'POST', 'GET', 'DELETE', 'PUT'),
-  body: fc.oneof(jsonRpc.map((o) => Buffer.from(JSON.stringify(o))), fc.array(jsonRpc, { maxLength: 3 }).map((a) => Buffer.from(JSON.stringify(a))), fc.constantFrom(...FIXED_BODIES)),
+  body: fc.oneof(
+    jsonRpc.map((o) => Buffer.from(JSON.stringify(o))),
+    fc.array(jsonRpc, { maxLength: 3 }).map((a) => Buffer.from(JSON.stringify(a))),
+    fc.constantFrom(...FIXED_BODIES),
+  ),
   session: fc.constantFrom('none', 'valid', 'bogus'),
   accept: fc.constantFrom('application/json, text/event-stream', 'application/json', 'text/html', undefined),
 });
-const anyCase = fc.oneof({ weight: 6, arbitrary: restCase }, { weight: 1, arbitrary: socketCase }, { weight: 2, arbitrary: mcpToolCase }, { weight: 2, arbitrary: mcpRawCase });
+const anyCase = fc.oneof(
+  { weight: 6, arbitrary: restCase },
+  { weight: 1, arbitrary: socketCase },
+  { weight: 2, arbitrary: mcpToolCase },
+  { weight: 2, arbitrary: mcpRawCase },
+);
 type Case = typeof anyCase extends fc.Arbitrary<infer T> ? T : never;
 
 const BODY_LIMIT = 1024 * 1024;
@@ -196,26 +283,49 @@ interface Answer {
   reset?: boolean;
 }
 
-function send(base: string, m: string, p: string, headers: Record<string, string>, payload: Buffer | undefined): Promise<Answer> {
+function send(
+  base: string,
+  m: string,
+  p: string,
+  headers: Record<string, string>,
+  payload: Buffer | undefined,
+): Promise<Answer> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method: m, path: p, headers: { ...headers, ...(payload ? { 'content-length': String(payload.length) } : {}) } }, (res) => {
-      // An MCP session's event stream stays open by design: its headers are the answer.
-      if (m === 'GET' && String(res.headers['content-type']).startsWith('text/event-stream')) {
-        resolve({ status: res.statusCode ?? 0, text: '' });
-        req.destroy();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      const headerCode = res.headers['x-error-code'];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString(), ...(typeof headerCode === 'string' ? { headerCode } : {}) }));
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        host: hostname,
+        port,
+        method: m,
+        path: p,
+        headers: { ...headers, ...(payload ? { 'content-length': String(payload.length) } : {}) },
+      },
+      (res) => {
+        // An MCP session's event stream stays open by design: its headers are the answer.
+        if (m === 'GET' && String(res.headers['content-type']).startsWith('text/event-stream')) {
+          resolve({ status: res.statusCode ?? 0, text: '' });
+          req.destroy();
+          return;
+        }
+        const chunks: Buffer[] = [];
+        const headerCode = res.headers['x-error-code'];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString(),
+            ...(typeof headerCode === 'string' ? { headerCode } : {}),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
     // A body over the limit: the server answers 413 and may close before reading it all. Any
     // other reset is a request left without an answer.
     req.on('error', (error: NodeJS.ErrnoException) =>
-      (error.code === 'ECONNRESET' || error.code === 'EPIPE') && (payload?.length ?? 0) > BODY_LIMIT ? resolve({ status: 413, text: '', reset: true }) : reject(error),
+      (error.code === 'ECONNRESET' || error.code === 'EPIPE') && (payload?.length ?? 0) > BODY_LIMIT
+        ? resolve({ status: 413, text: '', reset: true })
+        : reject(error),
     );
     req.setTimeout(60_000, () => req.destroy(new Error('no answer in 60 s')));
     req.end(payload);
@@ -287,19 +397,41 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
   const file = join(dir, 'hostile.db');
   // The longest lease: nothing may change the file on its own between two dumps.
   const args = ['--db', file, '--body-limit', String(BODY_LIMIT), '--lease-ttl', '24h', '--slots', '5'];
-  const report: HostileReport = { requests: 0, byKind: {}, byStatus: {}, accepted: 0, changedByAcceptance: 0, rejected: 0, serverErrors: 0, uncoded: 0, changedByRejection: 0, crashes: 0, internalLogged: 0, samples: [], ms: 0 };
+  const report: HostileReport = {
+    requests: 0,
+    byKind: {},
+    byStatus: {},
+    accepted: 0,
+    changedByAcceptance: 0,
+    rejected: 0,
+    serverErrors: 0,
+    uncoded: 0,
+    changedByRejection: 0,
+    crashes: 0,
+    internalLogged: 0,
+    samples: [],
+    ms: 0,
+  };
   const violation = (what: string) => {
-    if (report.samples.length < 20) report.samples.push(what.slice(0, 300));
+    if (report.samples.length < 20) report.samples.push(what.slice(0, 1500));
   };
   let server: ServerProcess = await spawnServer(args);
   let mcp: { client: Client; transport: StreamableHTTPClientTransport } | null = null;
   const seedBoard = async () => {
-    await call(server.url, 'POST', '/api/v1/tasks', { tasks: [{ id: 'seed', description: 'x' }, { id: 'child', description: 'y', dependencies: ['seed'] }, { id: 'other', description: 'z' }] });
+    await call(server.url, 'POST', '/api/v1/tasks', {
+      tasks: [
+        { id: 'seed', description: 'x' },
+        { id: 'child', description: 'y', dependencies: ['seed'] },
+        { id: 'other', description: 'z' },
+      ],
+    });
     await call(server.url, 'POST', '/api/v1/claim-next', { workerId: 'w' });
   };
   const mcpClient = async () => {
     if (mcp) return mcp;
-    const transport = new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { 'x-worker-id': 'w' } } });
+    const transport = new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+      requestInit: { headers: { 'x-worker-id': 'w' } },
+    });
     const client = new Client({ name: 'hostile-drill', version: '1.0.0' });
     await client.connect(transport);
     mcp = { client, transport };
@@ -312,39 +444,85 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
       case 'rest': {
         const payload = c.method === 'GET' || c.method === 'HEAD' ? undefined : c.body;
         const p = c.query ? `${c.path}${c.path.includes('?') ? '&' : '?'}${c.query}` : c.path;
-        const res = await send(server.url, c.method, p, c.contentType ? { 'content-type': c.contentType } : {}, payload);
+        const res = await send(
+          server.url,
+          c.method,
+          p,
+          c.contentType ? { 'content-type': c.contentType } : {},
+          payload,
+        );
         const rejected = res.status >= 400;
         // A 413 cut short carries no answer; HEAD answers carry no body, but the code in X-Error-Code
         // when the parser refused the request.
-        const code = !rejected || res.reset || (c.method === 'HEAD' && res.status !== 431) ? 'n/a' : (res.headerCode ?? codeOf(res.text));
-        return { rejected, status: res.status, code, what: `${c.method} ${p.slice(0, 120)} → ${res.status} ${res.text.slice(0, 160)}` };
+        const code =
+          !rejected || res.reset || (c.method === 'HEAD' && res.status !== 431)
+            ? 'n/a'
+            : (res.headerCode ?? codeOf(res.text));
+        return {
+          rejected,
+          status: res.status,
+          code,
+          what: `${c.method} ${p.slice(0, 120)} → ${res.status} ${res.text.slice(0, 160)}`,
+        };
       }
       case 'mcp-raw': {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (c.accept) headers.accept = c.accept;
         if (c.session === 'valid') headers['mcp-session-id'] = await sessionId();
         if (c.session === 'bogus') headers['mcp-session-id'] = 'not-a-session';
-        const res = await send(server.url, c.method, '/mcp', headers, c.method === 'GET' || c.method === 'DELETE' ? undefined : c.body);
+        const res = await send(
+          server.url,
+          c.method,
+          '/mcp',
+          headers,
+          c.method === 'GET' || c.method === 'DELETE' ? undefined : c.body,
+        );
         // A GET that opens the session's event stream stays open: the request was accepted.
         const rejected = res.status >= 400 || jsonRpcRejected(res.text);
         const code = !rejected || res.reset ? 'n/a' : (res.headerCode ?? codeOf(res.text));
-        return { rejected, status: res.status, code, what: `${c.method} /mcp (${c.session}) → ${res.status} ${res.text.slice(0, 160)}` };
+        return {
+          rejected,
+          status: res.status,
+          code,
+          what: `${c.method} /mcp (${c.session}) → ${res.status} ${res.text.slice(0, 160)}`,
+        };
       }
       case 'mcp-tool': {
         const { client } = await mcpClient();
         try {
-          const result = (await client.callTool({ name: c.name, arguments: c.args as Record<string, unknown> })) as { isError?: boolean; content: Array<{ text?: string }> };
+          const result = (await client.callTool({ name: c.name, arguments: c.args as Record<string, unknown> })) as {
+            isError?: boolean;
+            content: Array<{ text?: string }>;
+          };
           const text = result.content?.map((x) => x.text ?? '').join(' ') ?? '';
-          const code = result.isError ? (/^([A-Z_]+):/.exec(text)?.[1] ?? /MCP error (-?\d+)/.exec(text)?.[1] ?? null) : 'n/a';
-          return { rejected: result.isError === true, status: 200, code, what: `tool ${c.name} ${JSON.stringify(c.args).slice(0, 100)} → ${text.slice(0, 160)}` };
+          const code = result.isError
+            ? (/^([A-Z_]+):/.exec(text)?.[1] ?? /MCP error (-?\d+)/.exec(text)?.[1] ?? null)
+            : 'n/a';
+          return {
+            rejected: result.isError === true,
+            status: 200,
+            code,
+            what: `tool ${c.name} ${JSON.stringify(c.args).slice(0, 100)} → ${text.slice(0, 160)}`,
+          };
         } catch (error) {
           const code = (error as { code?: unknown }).code;
-          return { rejected: true, status: 200, code: typeof code === 'number' ? String(code) : null, what: `tool ${c.name} threw ${(error as Error).message.slice(0, 160)}` };
+          return {
+            rejected: true,
+            status: 200,
+            code: typeof code === 'number' ? String(code) : null,
+            what: `tool ${c.name} threw ${(error as Error).message.slice(0, 160)}`,
+          };
         }
       }
       case 'socket': {
         const outcome = await new Promise<{ ok: boolean; code: string | null; text: string }>((resolve) => {
-          const socket = connect(server.url, { auth: c.auth as Record<string, unknown>, transports: ['websocket'], reconnection: false, forceNew: true, timeout: 10_000 });
+          const socket = connect(server.url, {
+            auth: c.auth as Record<string, unknown>,
+            transports: ['websocket'],
+            reconnection: false,
+            forceNew: true,
+            timeout: 10_000,
+          });
           const finish = (result: { ok: boolean; code: string | null; text: string }) => {
             socket.disconnect();
             resolve(result);
@@ -366,17 +544,27 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
             setTimeout(() => finish({ ok: true, code: 'n/a', text: 'connected' }), 5);
           });
         });
-        return { rejected: !outcome.ok, status: outcome.ok ? 101 : 400, code: outcome.code, what: `socket ${JSON.stringify(c.auth).slice(0, 100)} → ${outcome.text}` };
+        return {
+          rejected: !outcome.ok,
+          status: outcome.ok ? 101 : 400,
+          code: outcome.code,
+          what: `socket ${JSON.stringify(c.auth).slice(0, 100)} → ${outcome.text}`,
+        };
       }
     }
   };
 
   try {
     await seedBoard();
+    // The MCP session opens before the baseline: opening it is a sign of life that renews its worker's leases.
+    await mcpClient();
     let before = dumpSqlite(file);
     const batch = 250;
-    for (let done = 0; done < options.requests; ) {
-      const cases = fc.sample(anyCase, { numRuns: Math.min(batch, options.requests - done), seed: (options.seed ?? Date.now()) + done });
+    for (let done = 0; done < options.requests;) {
+      const cases = fc.sample(anyCase, {
+        numRuns: Math.min(batch, options.requests - done),
+        seed: (options.seed ?? Date.now()) + done,
+      });
       for (const c of cases) {
         done++;
         report.requests++;
@@ -393,6 +581,7 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
           violation(`server died after ${outcome.what}: ${server.output().slice(-500)}`);
           server = await spawnServer(args);
           mcp = null;
+          await mcpClient();
         }
         report.byStatus[outcome.status] = (report.byStatus[outcome.status] ?? 0) + 1;
         if (outcome.status >= 500 || outcome.status === 0) {
@@ -408,7 +597,7 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
           }
           if (after !== before) {
             report.changedByRejection++;
-            violation(`a rejection changed the database: ${outcome.what}`);
+            violation(`a rejection changed the database: ${outcome.what}\n${dumpDiff(before, after)}`);
           }
         } else {
           report.accepted++;
@@ -421,7 +610,9 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
           before = dumpSqlite(file);
         }
       }
-      log(`hostile: ${done} cases, ${report.serverErrors} 5xx, ${report.uncoded} uncoded, ${report.changedByRejection} changed by a rejection`);
+      log(
+        `hostile: ${done} cases, ${report.serverErrors} 5xx, ${report.uncoded} uncoded, ${report.changedByRejection} changed by a rejection`,
+      );
     }
     const health = await call(server.url, 'GET', '/api/health');
     if (health.status !== 200) {

@@ -22,6 +22,7 @@ const { positionals, values } = parseArgs({
     agents: { type: 'string' },
     minutes: { type: 'string' },
     workers: { type: 'string' },
+    'lease-ttl': { type: 'string' },
     'server-arg': { type: 'string', multiple: true },
   },
 });
@@ -35,18 +36,35 @@ async function main(): Promise<boolean> {
     case 'crash': {
       const kills = number(values.kills, 20);
       const url = process.env.TC_TEST_DATABASE_URL ?? '';
-      const reports = [await runCrashDrill({ store: { kind: 'sqlite' }, kills, log })];
+      // A longer lease for a machine so loaded that a claim→complete can outlast the 2 s default.
+      const leaseTtl = values['lease-ttl'];
+      const reports = [
+        await runCrashDrill({ store: { kind: 'sqlite' }, kills, log, ...(leaseTtl ? { leaseTtl } : {}) }),
+      ];
       if (url) {
         const schema = `tc_crash_${randomBytes(4).toString('hex')}`;
         try {
-          reports.push(await runCrashDrill({ store: { kind: 'postgres', url, schema }, kills, log }));
+          reports.push(
+            await runCrashDrill({
+              store: { kind: 'postgres', url, schema },
+              kills,
+              log,
+              ...(leaseTtl ? { leaseTtl } : {}),
+            }),
+          );
         } finally {
           await dropSchema(url, schema);
         }
       } else log('PostgreSQL half skipped: set TC_TEST_DATABASE_URL');
       let ok = true;
       for (const r of reports) {
-        const violations = r.lost.length + r.heldTwice.length + r.holderMismatch.length + r.completedTwice.length + r.integrity.length + r.serverErrors;
+        const violations =
+          r.lost.length +
+          r.heldTwice.length +
+          r.holderMismatch.length +
+          r.completedTwice.length +
+          r.integrity.length +
+          r.serverErrors;
         const finalOk = r.finalByStatus.done === r.tasks && Object.keys(r.finalByStatus).length === 1;
         ok &&= violations === 0 && finalOk && r.restartsSurvived === r.kills;
         log(
@@ -77,12 +95,19 @@ async function main(): Promise<boolean> {
       return r.serverErrors + r.uncoded + r.changedByRejection + r.crashes === 0;
     }
     case 'soak': {
-      const r = await runSoak({ minutes: number(values.minutes, 30), workers: number(values.workers, 16), serverArgs: values['server-arg'] ?? [], log });
+      const r = await runSoak({
+        minutes: number(values.minutes, 30),
+        workers: number(values.workers, 16),
+        serverArgs: values['server-arg'] ?? [],
+        log,
+      });
       log(`soak: ${JSON.stringify(r, null, 2)}`);
       return r.serverErrors === 0;
     }
     default:
-      log('usage: run.ts crash|agents|hostile|soak [--kills n] [--requests n] [--agents n] [--minutes n] [--workers n] [--server-arg=--flag=value …]');
+      log(
+        'usage: run.ts crash|agents|hostile|soak [--kills n] [--requests n] [--agents n] [--minutes n] [--workers n] [--lease-ttl 10s] [--server-arg=--flag=value …]',
+      );
       return false;
   }
 }

@@ -47,7 +47,8 @@ export interface SoakReport {
   drift: { rss: number | null; p99: number; events: number };
 }
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number) : 0);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number) : 0;
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const log = options.log ?? (() => undefined);
@@ -55,11 +56,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const file = join(dir, 'soak.db');
   const durationMs = options.minutes * 60_000;
   const sampleMs = (options.sampleSeconds ?? Math.min(60, Math.max(5, (options.minutes * 60) / 6))) * 1000;
-  const setting = (name: string) => options.serverArgs.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? null;
+  const setting = (name: string) =>
+    options.serverArgs.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? null;
   const databaseUrl = setting('database-url');
   const databaseSchema = setting('database-schema') ?? 'task_coordinator';
   const usesSqlite = databaseUrl === null;
-  const server = await spawnServer(['--db', file, '--slots', String(options.workers * 3), '--lease-ttl', '10s', ...options.serverArgs]);
+  const server = await spawnServer([
+    '--db',
+    file,
+    '--slots',
+    String(options.workers * 3),
+    '--lease-ttl',
+    '10s',
+    ...options.serverArgs,
+  ]);
   const report: SoakReport = {
     minutes: options.minutes,
     workers: options.workers,
@@ -91,9 +101,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const producer = async () => {
     while (Date.now() < end) {
       const stats = await call(server.url, 'GET', '/api/v1/stats');
-      const open = stats.status === 200 ? (stats.body.tasks.available as number) + (stats.body.tasks.blocked as number) : 0;
+      const open =
+        stats.status === 200 ? (stats.body.tasks.available as number) + (stats.body.tasks.blocked as number) : 0;
       if (open < 500) {
-        const tasks = Array.from({ length: 500 }, (_, i) => ({ id: `soak-${added + i}`, description: `soak task ${added + i}`, ...(i % 10 === 9 ? { dependencies: [`soak-${added + i - 1}`] } : {}) }));
+        const tasks = Array.from({ length: 500 }, (_, i) => ({
+          id: `soak-${added + i}`,
+          description: `soak task ${added + i}`,
+          ...(i % 10 === 9 ? { dependencies: [`soak-${added + i - 1}`] } : {}),
+        }));
         const res = await call(server.url, 'POST', '/api/v1/tasks', { tasks });
         if (res.status === 201) added += 500;
         else if (res.status >= 500) report.serverErrors++;
@@ -137,7 +152,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const client = new pg.Client({ connectionString: databaseUrl ?? '' });
     await client.connect();
     try {
-      const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${databaseSchema.replace(/"/g, '""')}".events`);
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "${databaseSchema.replace(/"/g, '""')}".events`,
+      );
       return rows[0]?.n ?? 0;
     } finally {
       await client.end();
@@ -163,7 +180,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       windowCycles = 0;
       windowStart = now;
       report.samples.push(sample);
-      log(`soak ${sample.atSeconds}s: rss ${sample.rssMb} MB, events ${sample.events}, ${sample.cyclesPerSecond} cycles/s, p50 ${sample.p50Ms} ms, p99 ${sample.p99Ms} ms, 5xx ${report.serverErrors}`);
+      log(
+        `soak ${sample.atSeconds}s: rss ${sample.rssMb} MB, events ${sample.events}, ${sample.cyclesPerSecond} cycles/s, p50 ${sample.p50Ms} ms, p99 ${sample.p99Ms} ms, 5xx ${report.serverErrors}`,
+      );
     }
   };
 

@@ -30,7 +30,12 @@ export const LEGACY_ROUTES = [
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns a truthy value; throws `what` after `timeoutMs`. */
-export async function until<T>(what: string, check: () => Promise<T> | T, timeoutMs = 10_000, stepMs = 25): Promise<NonNullable<T>> {
+export async function until<T>(
+  what: string,
+  check: () => Promise<T> | T,
+  timeoutMs = 10_000,
+  stepMs = 25,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -105,7 +110,11 @@ export function rssOf(pid: number): number | null {
 export function dumpSqlite(file: string): string {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const objects = db.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name").all() as Array<{ type: string; name: string; sql: string | null }>;
+    const objects = db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY type, name').all() as Array<{
+      type: string;
+      name: string;
+      sql: string | null;
+    }>;
     const lines: string[] = [];
     for (const object of objects) {
       lines.push(`${object.sql ?? `-- ${object.type} ${object.name}`};`);
@@ -113,7 +122,10 @@ export function dumpSqlite(file: string): string {
       const quoted = `"${object.name.replaceAll('"', '""')}"`;
       // rowid tables in rowid order, WITHOUT ROWID tables in primary-key order (their natural scan).
       const withoutRowid = /WITHOUT ROWID/i.test(object.sql ?? '');
-      const rows = db.prepare(`SELECT * FROM ${quoted}${withoutRowid ? '' : ' ORDER BY rowid'}`).raw().all() as unknown[][];
+      const rows = db
+        .prepare(`SELECT * FROM ${quoted}${withoutRowid ? '' : ' ORDER BY rowid'}`)
+        .raw()
+        .all() as unknown[][];
       for (const row of rows) lines.push(`INSERT INTO ${quoted} VALUES(${row.map(sqlValue).join(',')});`);
     }
     lines.push(`-- user_version ${String(db.pragma('user_version', { simple: true }))}`);
@@ -121,6 +133,17 @@ export function dumpSqlite(file: string): string {
   } finally {
     db.close();
   }
+}
+
+/** The rows one dump has and the other lacks, a few of each: what a violation report shows. */
+export function dumpDiff(before: string, after: string, limit = 6): string {
+  const was = new Set(before.split('\n'));
+  const now = new Set(after.split('\n'));
+  const gone = [...was].filter((line) => !now.has(line)).slice(0, limit);
+  const added = [...now].filter((line) => !was.has(line)).slice(0, limit);
+  return [...gone.map((line) => `- ${line.slice(0, 300)}`), ...added.map((line) => `+ ${line.slice(0, 300)}`)].join(
+    '\n',
+  );
 }
 
 function sqlValue(value: unknown): string {
@@ -158,10 +181,19 @@ const COMPLETED_TWICE = `SELECT task_id FROM events WHERE type = 'task.completed
 export function checkSqlite(file: string): BoardCheck {
   const db = new Database(file, { fileMustExist: true });
   try {
-    const integrity = (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('; ');
+    const integrity = (db.pragma('integrity_check') as Array<{ integrity_check: string }>)
+      .map((r) => r.integrity_check)
+      .join('; ');
     const rows = db.prepare('SELECT id, status FROM tasks').all() as Array<{ id: string; status: string }>;
     const column = (sql: string) => (db.prepare(sql).raw().all() as unknown[][]).map((r) => String(r[0]));
-    return board(integrity, rows, column(HELD_TWICE), column(HOLDER_MISMATCH.replace('IS DISTINCT FROM', 'IS NOT')), column(COMPLETED_TWICE), Number(column(EXPIRED)[0]));
+    return board(
+      integrity,
+      rows,
+      column(HELD_TWICE),
+      column(HOLDER_MISMATCH.replace('IS DISTINCT FROM', 'IS NOT')),
+      column(COMPLETED_TWICE),
+      Number(column(EXPIRED)[0]),
+    );
   } finally {
     db.close();
   }
@@ -174,14 +206,29 @@ export async function checkPostgres(url: string, schema: string): Promise<BoardC
   try {
     await client.query(`SET search_path TO "${schema}"`);
     const rows = (await client.query<{ id: string; status: string }>('SELECT id, status FROM tasks')).rows;
-    const column = async (sql: string) => (await client.query({ text: sql, rowMode: 'array' })).rows.map((r: unknown[]) => String(r[0]));
-    return board('ok', rows, await column(HELD_TWICE), await column(HOLDER_MISMATCH), await column(COMPLETED_TWICE), Number((await column(EXPIRED))[0]));
+    const column = async (sql: string) =>
+      (await client.query({ text: sql, rowMode: 'array' })).rows.map((r: unknown[]) => String(r[0]));
+    return board(
+      'ok',
+      rows,
+      await column(HELD_TWICE),
+      await column(HOLDER_MISMATCH),
+      await column(COMPLETED_TWICE),
+      Number((await column(EXPIRED))[0]),
+    );
   } finally {
     await client.end();
   }
 }
 
-function board(integrity: string, rows: Array<{ id: string; status: string }>, heldTwice: string[], holderMismatch: string[], completedTwice: string[], expired: number): BoardCheck {
+function board(
+  integrity: string,
+  rows: Array<{ id: string; status: string }>,
+  heldTwice: string[],
+  holderMismatch: string[],
+  completedTwice: string[],
+  expired: number,
+): BoardCheck {
   const byStatus: Record<string, number> = {};
   const status = new Map<string, string>();
   for (const row of rows) {
@@ -192,7 +239,13 @@ function board(integrity: string, rows: Array<{ id: string; status: string }>, h
 }
 
 /** A JSON request to a server; a connection failure is `{status: 0}` (the server is down). */
-export async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any }> {
   try {
     const res = await fetch(`${base}${path}`, {
       method,

@@ -7,8 +7,10 @@ import { DomainError, type Store } from '@task-coordinator/core';
 import { errorHandler, sendError, type Logger } from './http/errors.js';
 import type { RequestGuard } from './http/security.js';
 import { legacyRoutes } from './routes/legacy.js';
+import { legacyDashboardRoutes } from './routes/legacy-dashboard.js';
 import { openApiDocument } from './routes/openapi.js';
 import type { Wakeups } from './live/wakeups.js';
+import type { Snapshots } from './snapshot/snapshots.js';
 
 /**
  * The dashboard's pages: scripts and styles only from this origin (no inline script can run, so
@@ -37,8 +39,12 @@ export interface AppOptions {
   startedAt: number;
   bodyLimitBytes: number;
   legacyLeaseTtlMs: number;
+  /** Whole-board reads of the original endpoints (snapshot/); without it they page through the store. */
+  snapshots?: Snapshots | null;
   /** Serve the dashboard from this folder (the dashboard port); null for the API port. */
   dashboardDir: string | null;
+  /** The dashboard port (built dashboard or not): it also answers the original dashboard's /api/tasks and /api/workers. */
+  dashboardPort?: boolean;
 }
 
 export function createApp(options: AppOptions): Express {
@@ -51,13 +57,22 @@ export function createApp(options: AppOptions): Express {
   // Host/Origin checks and the token, before anything is parsed. /api/health stays open for probes.
   const protect: RequestHandler = (req, res, next) => {
     const refused = guard.check(req);
-    const format = req.path.startsWith('/api/') && req.path !== '/api/openapi.json' && req.path !== '/api/health' ? 'legacy' : 'v1';
+    const format =
+      req.path.startsWith('/api/') && req.path !== '/api/openapi.json' && req.path !== '/api/health' ? 'legacy' : 'v1';
     if (refused) return sendError(res, refused, format);
     // Open without the token: health for probes, and the dashboard's own files (no data in them),
     // so the page can load and ask for the token.
-    const open = req.path === '/api/health' || (options.dashboardDir !== null && !req.path.startsWith('/api/') && (req.method === 'GET' || req.method === 'HEAD'));
+    const open =
+      req.path === '/api/health' ||
+      (options.dashboardDir !== null &&
+        !req.path.startsWith('/api/') &&
+        (req.method === 'GET' || req.method === 'HEAD'));
     if (open || guard.authorized(req)) return next();
-    sendError(res, new DomainError('UNAUTHORIZED', 'missing or wrong token: send "Authorization: Bearer <token>"'), format);
+    sendError(
+      res,
+      new DomainError('UNAUTHORIZED', 'missing or wrong token: send "Authorization: Bearer <token>"'),
+      format,
+    );
   };
   app.use(protect);
   app.use((_req, res, next) => {
@@ -98,9 +113,14 @@ export function createApp(options: AppOptions): Express {
     res.json(document);
   });
 
-  const json = express.json({ limit: options.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
+  const json = express.json({
+    limit: options.bodyLimitBytes,
+    strict: false,
+    type: ['application/json', 'application/*+json'],
+  });
   // /api/v1 never gets here: the route-table dispatcher (http/v1-handler.ts) answers it first.
-  const legacy = legacyRoutes(store, options.legacyLeaseTtlMs);
+  const legacy = legacyRoutes(store, options.legacyLeaseTtlMs, options.snapshots ?? null);
+  if (options.dashboardPort) app.use('/api', json, legacyDashboardRoutes(store), errorHandler('legacy', log));
   app.use('/api', json, legacy, errorHandler('legacy', log));
   app.use('/api', unmatched(legacy, 'legacy'));
 
@@ -124,13 +144,22 @@ export function createApp(options: AppOptions): Express {
 function unmatched(router: Router, format: 'v1' | 'legacy') {
   return (req: Request, res: Response) => {
     const allowed = new Set<string>();
-    const stack = (router as unknown as { stack: Array<{ route?: { methods: Record<string, boolean> }; match(path: string): boolean }> }).stack;
+    const stack = (
+      router as unknown as {
+        stack: Array<{ route?: { methods: Record<string, boolean> }; match(path: string): boolean }>;
+      }
+    ).stack;
     for (const layer of stack) {
-      if (layer.route && layer.match(req.path)) for (const method of Object.keys(layer.route.methods)) allowed.add(method.toUpperCase());
+      if (layer.route && layer.match(req.path))
+        for (const method of Object.keys(layer.route.methods)) allowed.add(method.toUpperCase());
     }
     if (allowed.size === 0) return sendError(res, notFound(req.method, req.originalUrl), format);
     res.setHeader('Allow', [...allowed].join(', '));
-    sendError(res, new DomainError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${[...allowed].join(' or ')}`), format);
+    sendError(
+      res,
+      new DomainError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${[...allowed].join(' or ')}`),
+      format,
+    );
   };
 }
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // task-coordinator-server: parse flags, start, print where everything listens, shut down gracefully.
 import { DomainError } from '@task-coordinator/core';
+import { claudeAddLine } from '@task-coordinator/mcp-tools';
+import { localMcpClient } from './connect-line.js';
 import { ConfigError, HELP, parseConfig } from './config.js';
 import { describeError, OPS_HELP, OpsError, runOpsCommand } from './ops-cli.js';
 import { startServer, StartupError, VERSION } from './server.js';
@@ -23,7 +25,12 @@ function fail(message: string, code: number): never {
 
 async function main(): Promise<void> {
   try {
-    if (await runOpsCommand(process.argv.slice(2), { out: (text) => process.stdout.write(text), env: process.env })) return;
+    const io = {
+      out: (text: string) => process.stdout.write(text),
+      env: process.env,
+      progress: process.stderr.isTTY ? process.stderr : null,
+    };
+    if (await runOpsCommand(process.argv.slice(2), io)) return;
   } catch (error) {
     if (error instanceof OpsError) fail(error.message, 2);
     if (error instanceof DomainError) fail(describeError(error), 1);
@@ -54,7 +61,6 @@ async function main(): Promise<void> {
   }
 
   const tokens = (config.token === null ? 0 : 1) + config.tokens.length;
-  const tokenEnv = tokens > 0 ? ' -e TASK_COORDINATOR_TOKEN=$TC_TOKEN' : '';
   const tokenHeader = tokens > 0 ? ' --header "Authorization: Bearer $TC_TOKEN"' : '';
   const lines = [
     `Task Coordinator ${VERSION}: ${config.databaseUrl ? `PostgreSQL store ${redact(config.databaseUrl)}` : `SQLite store ${config.db}`} (${config.slots} slots, lease ${config.leaseTtlMs / 1000}s)${tokens === 0 ? '' : tokens === 1 ? ', token required' : `, ${tokens} tokens accepted`}${config.rateLimit ? `, ${config.rateLimit.perSecond} requests/s per client` : ''}`,
@@ -63,9 +69,10 @@ async function main(): Promise<void> {
     `  MCP        ${server.mcpUrl}   (Streamable HTTP)`,
     `  Live feed  Socket.IO on ${server.apiUrl}`,
     '',
-    'Connect a Claude Code agent (run in the agent\'s project):',
-    `  claude mcp add task-coordinator -e TASK_COORDINATOR_URL=${server.apiUrl}${tokenEnv} -- npx -y task-coordinator-mcp`,
-    `  or, without a local process: claude mcp add --transport http task-coordinator ${server.mcpUrl}${tokenHeader}`,
+    "Connect a Claude Code agent (run in the agent's project):",
+    `  ${claudeAddLine({ url: server.apiUrl, tokenEnv: tokens > 0 ? '$TC_TOKEN' : null, client: localMcpClient() })}`,
+    `  or, without a local process: claude mcp add --transport http task-coordinator ${server.mcpUrl} --header "X-Worker-Id: $(hostname)-$(basename $PWD)"${tokenHeader}`,
+    '  (X-Worker-Id names the agent, so a reconnecting session keeps its work)',
     '',
     'Ctrl-C stops it: in-flight requests finish and the database is closed cleanly.',
   ];

@@ -1,6 +1,7 @@
 // Flags and environment variables → ServerConfig, exactly as DESIGN.md "Configuration" names them.
 import { parseArgs } from 'node:util';
 import { LIMITS } from '@task-coordinator/core';
+import { checkWebhookSecret, parseWebhooks, type WebhookSpec } from './webhooks/webhook-config.js';
 
 export interface ServerConfig {
   /** API port; 0 picks a free one. */
@@ -44,6 +45,10 @@ export interface ServerConfig {
   retainDoneMs: number | null;
   /** How often retention runs. */
   retentionIntervalMs: number;
+  /** Where committed events are POSTed (`--webhook URL[#events]`, repeatable; TC_WEBHOOKS). */
+  webhooks: WebhookSpec[];
+  /** The HMAC-SHA256 key deliveries are signed with (`--webhook-secret`, TC_WEBHOOK_SECRET). */
+  webhookSecret: string | null;
 }
 
 export interface NamedToken {
@@ -81,6 +86,8 @@ export const DEFAULTS: ServerConfig = {
   retainEventsMs: 30 * 86_400_000,
   retainDoneMs: null,
   retentionIntervalMs: 60_000,
+  webhooks: [],
+  webhookSecret: null,
 };
 
 export class ConfigError extends Error {
@@ -142,6 +149,12 @@ Options (environment variable in brackets):
   --retain-done <dur>      prune done/cancelled tasks unchanged for this long, or off
                            [TC_RETAIN_DONE] (default off)
   --body-limit <size>      largest request body [TC_BODY_LIMIT] (default 4mb)
+  --webhook <url>[#events] POST events to url, signed; repeat for several [TC_WEBHOOKS, space-
+                           separated]. events after #: names or patterns, e.g.
+                           #task.failed,plan.finished or #task.* (default: task.question_asked,
+                           task.review_requested, task.failed, plan.finished)
+  --webhook-secret <key>   HMAC-SHA256 key of the x-tc-signature header (16+ characters)
+                           [TC_WEBHOOK_SECRET]
   -h, --help               show this help
   -v, --version            show the version
 
@@ -177,6 +190,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
         'body-limit': { type: 'string' },
         'retain-events': { type: 'string' },
         'retain-done': { type: 'string' },
+        webhook: { type: 'string', multiple: true },
+        'webhook-secret': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -217,10 +232,15 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
   const projectSlots = pick('project-slots', 'TC_PROJECT_SLOTS');
   if (projectSlots !== undefined) {
     config.projectSlots = {};
-    for (const entry of projectSlots.split(',').map((e) => e.trim()).filter(Boolean)) {
+    for (const entry of projectSlots
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)) {
       const match = /^([A-Za-z0-9._:/-]{1,64})=(\d+)$/.exec(entry);
       if (!match || Number(match[2]) < 1 || Number(match[2]) > LIMITS.slotMax) {
-        throw new ConfigError(`--project-slots: "${entry}" must be project=slots with slots from 1 to ${LIMITS.slotMax}`);
+        throw new ConfigError(
+          `--project-slots: "${entry}" must be project=slots with slots from 1 to ${LIMITS.slotMax}`,
+        );
       }
       config.projectSlots[match[1] as string] = Number(match[2]);
     }
@@ -232,7 +252,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
     const text = pick(flag, variable);
     if (text === undefined) continue;
     const ms = parseDuration(text, `--${flag}`);
-    if (ms < LIMITS.leaseTtlMinMs || ms > LIMITS.leaseTtlMaxMs) throw new ConfigError(`--${flag}: must be between 1s and 24h`);
+    if (ms < LIMITS.leaseTtlMinMs || ms > LIMITS.leaseTtlMaxMs)
+      throw new ConfigError(`--${flag}: must be between 1s and 24h`);
     config[key] = ms;
   }
   Object.assign(config, parseTokens((values.token as string[] | undefined) ?? [], env));
@@ -256,6 +277,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedComma
   }
   const bodyLimit = pick('body-limit', 'TC_BODY_LIMIT');
   if (bodyLimit !== undefined) config.bodyLimitBytes = parseByteSize(bodyLimit, '--body-limit');
+  try {
+    config.webhooks = parseWebhooks((values.webhook as string[] | undefined) ?? [], env.TC_WEBHOOKS);
+    config.webhookSecret = pick('webhook-secret', 'TC_WEBHOOK_SECRET') ?? null;
+    checkWebhookSecret(config.webhookSecret, config.webhooks);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   return { kind: 'serve', config };
 }
 
@@ -273,14 +301,16 @@ function parseTokens(flags: string[], env: NodeJS.ProcessEnv): { token: string |
     const colon = text.indexOf(':');
     const name = text.slice(0, colon);
     const secret = text.slice(colon + 1);
-    if (colon === -1 || !TOKEN_NAME.test(name) || secret === '') throw new ConfigError(`${where}: "${name}:…" must be <name>:<secret> (name: letters, digits, _ . -)`);
+    if (colon === -1 || !TOKEN_NAME.test(name) || secret === '')
+      throw new ConfigError(`${where}: "${name}:…" must be <name>:<secret> (name: letters, digits, _ . -)`);
     tokens.push({ name, secret });
   };
   for (const flag of flags) {
     if (flag === '') throw new ConfigError('--token: empty');
     const colon = flag.indexOf(':');
     if (colon > 0 && TOKEN_NAME.test(flag.slice(0, colon))) named(flag, '--token');
-    else if (token !== null) throw new ConfigError('--token: only one unnamed token; name them (--token <name>:<secret>) to give several');
+    else if (token !== null)
+      throw new ConfigError('--token: only one unnamed token; name them (--token <name>:<secret>) to give several');
     else token = flag;
   }
   if (flags.length === 0) {
@@ -303,12 +333,14 @@ function parseRateLimit(rate: string | undefined, burst: string | undefined): Ra
     if (burst !== undefined) throw new ConfigError('--rate-burst needs --rate-limit');
     return null;
   }
-  if (!/^\d+(\.\d+)?$/.test(rate.trim())) throw new ConfigError(`--rate-limit: "${rate}" is not a number of requests per second`);
+  if (!/^\d+(\.\d+)?$/.test(rate.trim()))
+    throw new ConfigError(`--rate-limit: "${rate}" is not a number of requests per second`);
   const perSecond = Number(rate);
   if (perSecond === 0) return null;
   let size = Math.max(1, Math.ceil(perSecond * 2));
   if (burst !== undefined) {
-    if (!/^\d+$/.test(burst.trim()) || Number(burst) < 1) throw new ConfigError(`--rate-burst: "${burst}" must be a whole number of requests, at least 1`);
+    if (!/^\d+$/.test(burst.trim()) || Number(burst) < 1)
+      throw new ConfigError(`--rate-burst: "${burst}" must be a whole number of requests, at least 1`);
     size = Number(burst);
   }
   return { perSecond, burst: size };

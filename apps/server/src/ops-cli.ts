@@ -1,5 +1,5 @@
 // Operator commands of task-coordinator-server: import-plan, backup, restore, export, import. They open the database directly.
-import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
@@ -8,6 +8,7 @@ import { DomainError, readBoard, writeBoard, type Store } from '@task-coordinato
 import { openPostgresStore } from '@task-coordinator/store-postgres';
 import { backupSqliteFile, openSqliteStore, restoreSqliteFile } from '@task-coordinator/store-sqlite';
 import { DEFAULTS } from './config.js';
+import { progressBar } from './ops/progress.js';
 import { loadPlan } from './plans/plan-file.js';
 
 export const OPS_HELP = `Operator commands:
@@ -24,7 +25,7 @@ export const OPS_HELP = `Operator commands:
       process (a running server) has the database open; the replaced file is kept beside it.
 
   task-coordinator-server export [--format jsonl] [<file>]
-      Writes the whole board (every project's tasks, held slots and the event log) as JSON Lines,
+      Writes the whole board (every project's tasks, held slots, file reservations and the event log) as JSON Lines,
       to <file> or standard output. Store-neutral: SQLite and PostgreSQL read and write the same.
 
   task-coordinator-server import <file>
@@ -49,10 +50,13 @@ export class OpsError extends Error {
 export interface OpsIo {
   out: (text: string) => void;
   env: NodeJS.ProcessEnv;
+  /** Where backup, export and import draw their progress bars (stderr on a terminal); none when absent. */
+  progress?: NodeJS.WritableStream | null;
 }
 
 function storeTarget(values: Record<string, unknown>, env: NodeJS.ProcessEnv) {
-  const pick = (flag: string, variable: string) => (typeof values[flag] === 'string' ? (values[flag] as string) : env[variable] || undefined);
+  const pick = (flag: string, variable: string) =>
+    typeof values[flag] === 'string' ? (values[flag] as string) : env[variable] || undefined;
   return {
     db: pick('db', 'TC_DB') ?? DEFAULTS.db,
     databaseUrl: pick('database-url', 'DATABASE_URL') ?? null,
@@ -66,7 +70,10 @@ async function openStore(target: ReturnType<typeof storeTarget>): Promise<Store>
     : openSqliteStore({ file: target.db });
 }
 
-function parse<O extends Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>>(argv: string[], options: O) {
+function parse<O extends Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>>(
+  argv: string[],
+  options: O,
+) {
   try {
     return parseArgs({ args: argv, strict: true, allowPositionals: true, options: { ...STORE_OPTIONS, ...options } });
   } catch (error) {
@@ -76,9 +83,12 @@ function parse<O extends Record<string, { type: 'string' | 'boolean'; short?: st
 
 /** A DomainError as an operator reads it: the message, then each issue with its line. */
 export function describeError(error: DomainError): string {
-  const issues = (error.details?.issues as Array<{ path: string; line?: number | null; message: string }> | undefined) ?? [];
+  const issues =
+    (error.details?.issues as Array<{ path: string; line?: number | null; message: string }> | undefined) ?? [];
   const lines = [`${error.code}: ${error.message}`];
-  if (issues.length > 1) for (const issue of issues) lines.push(`  ${issue.path}${issue.line ? ` (line ${issue.line})` : ''}: ${issue.message}`);
+  if (issues.length > 1)
+    for (const issue of issues)
+      lines.push(`  ${issue.path}${issue.line ? ` (line ${issue.line})` : ''}: ${issue.message}`);
   return lines.join('\n');
 }
 
@@ -116,9 +126,12 @@ async function importPlan(argv: string[], io: OpsIo): Promise<void> {
     const title = `${result.name ?? file}: ${result.tasks.length} tasks, ${result.edges.length} dependencies, project ${result.project}`;
     if (result.dryRun) {
       io.out(`${title} (dry run: nothing added)\n`);
-      for (const task of result.tasks) io.out(`  ${task.id}${task.dependencies?.length ? ` ← ${task.dependencies.join(', ')}` : ''}\n`);
+      for (const task of result.tasks)
+        io.out(`  ${task.id}${task.dependencies?.length ? ` ← ${task.dependencies.join(', ')}` : ''}\n`);
     } else {
-      io.out(`${title}: added ${result.created.length}${result.created.length < result.tasks.length ? `, ${result.tasks.length - result.created.length} already there unchanged` : ''}\n`);
+      io.out(
+        `${title}: added ${result.created.length}${result.created.length < result.tasks.length ? `, ${result.tasks.length - result.created.length} already there unchanged` : ''}\n`,
+      );
     }
   } finally {
     await store.close();
@@ -126,7 +139,8 @@ async function importPlan(argv: string[], io: OpsIo): Promise<void> {
 }
 
 function sqliteOnly(target: ReturnType<typeof storeTarget>, what: string): string {
-  if (target.databaseUrl !== null) throw new OpsError(`${what} works on SQLite files; for PostgreSQL use pg_dump, or export --format jsonl`);
+  if (target.databaseUrl !== null)
+    throw new OpsError(`${what} works on SQLite files; for PostgreSQL use pg_dump, or export --format jsonl`);
   return target.db;
 }
 
@@ -137,8 +151,18 @@ async function backup(argv: string[], io: OpsIo): Promise<void> {
   if (values.help) return io.out(OPS_HELP);
   if (positionals.length !== 1) throw new OpsError('backup takes one destination file');
   const source = sqliteOnly(storeTarget(values, io.env), 'backup');
-  const result = await backupSqliteFile(source, positionals[0] as string);
-  io.out(`backed up ${source} to ${result.file}: ${result.tasks} tasks, ${result.events} events (last seq ${result.lastSeq}), ${mb(result.bytes)}, integrity ${result.integrity}, ${result.ms} ms\n`);
+  const bar = progressBar(io.progress ?? null, 'backup', 0, 'pages');
+  let result;
+  try {
+    result = await backupSqliteFile(source, positionals[0] as string, {
+      onProgress: (done, total) => bar.update(done, total),
+    });
+  } finally {
+    bar.stop();
+  }
+  io.out(
+    `backed up ${source} to ${result.file}: ${result.tasks} tasks, ${result.events} events (last seq ${result.lastSeq}), ${mb(result.bytes)}, integrity ${result.integrity}, ${result.ms} ms\n`,
+  );
 }
 
 async function restore(argv: string[], io: OpsIo): Promise<void> {
@@ -161,25 +185,34 @@ async function write(stream: Writable, text: string): Promise<void> {
 async function exportBoard(argv: string[], io: OpsIo): Promise<void> {
   const { values, positionals } = parse(argv, { format: { type: 'string' } });
   if (values.help) return io.out(OPS_HELP);
-  if ((values.format ?? 'jsonl') !== 'jsonl') throw new OpsError(`--format ${String(values.format)}: only jsonl is supported`);
+  if ((values.format ?? 'jsonl') !== 'jsonl')
+    throw new OpsError(`--format ${String(values.format)}: only jsonl is supported`);
   if (positionals.length > 1) throw new OpsError('export takes at most one output file');
   const file = positionals[0];
   if (file !== undefined && existsSync(file)) throw new OpsError(`refusing to overwrite ${file}: choose a new file`);
   const store = await openStore(storeTarget(values, io.env));
   const started = Date.now();
   let lines = 0;
+  // Records to come: every task and every event of every project (slots are few), known before the first is read.
+  const overview = await store.overview();
+  let expected = (await store.stats()).lastSeq;
+  for (const { project } of overview) expected += (await store.stats({ project })).total;
+  const bar = progressBar(io.progress ?? null, 'export', expected, 'records');
   try {
     const out = file === undefined ? null : createWriteStream(file, { flags: 'wx' });
     let buffer = '';
     for await (const record of readBoard(store, Date.now())) {
       buffer += `${JSON.stringify(record)}\n`;
       lines++;
+      if (lines % 1000 === 0) bar.update(Math.min(lines, expected));
       if (buffer.length > 1 << 20) {
         if (out) await write(out, buffer);
         else io.out(buffer);
         buffer = '';
       }
     }
+    bar.update(expected);
+    bar.stop();
     if (out) {
       await write(out, buffer);
       out.end();
@@ -187,15 +220,18 @@ async function exportBoard(argv: string[], io: OpsIo): Promise<void> {
       process.stderr.write(`exported ${lines - 1} records to ${file} in ${Date.now() - started} ms\n`);
     } else io.out(buffer);
   } finally {
+    bar.stop();
     await store.close();
   }
 }
 
-async function* jsonLines(file: string): AsyncGenerator<unknown> {
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+async function* jsonLines(file: string, onBytes?: (bytes: number) => void): AsyncGenerator<unknown> {
+  const input = createReadStream(file, 'utf8');
+  const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   for await (const line of lines) {
     n++;
+    if (onBytes && n % 1000 === 0) onBytes(input.bytesRead);
     if (line.trim() === '') continue;
     try {
       yield JSON.parse(line);
@@ -215,9 +251,26 @@ async function importBoard(argv: string[], io: OpsIo): Promise<void> {
   const store = await openStore(storeTarget(values, io.env));
   try {
     // Every record is checked before the first is written: a bad line leaves the target empty.
-    await writeBoard(store, jsonLines(file), { checkOnly: true });
-    const counts = await writeBoard(store, jsonLines(file));
-    io.out(`imported ${counts.tasks} tasks, ${counts.slots} held slots and ${counts.events} events into the ${store.kind} store in ${Date.now() - started} ms\n`);
+    const size = statSync(file).size;
+    const bar = progressBar(io.progress ?? null, 'import', 2 * size, 'bytes (checked, then written)');
+    let counts;
+    try {
+      await writeBoard(
+        store,
+        jsonLines(file, (bytes) => bar.update(bytes)),
+        { checkOnly: true },
+      );
+      counts = await writeBoard(
+        store,
+        jsonLines(file, (bytes) => bar.update(size + bytes)),
+      );
+      bar.update(2 * size);
+    } finally {
+      bar.stop();
+    }
+    io.out(
+      `imported ${counts.tasks} tasks, ${counts.slots} held slots, ${counts.reservations} file reservations and ${counts.events} events into the ${store.kind} store in ${Date.now() - started} ms\n`,
+    );
   } finally {
     await store.close();
   }

@@ -1,6 +1,12 @@
 // startServer: the store, the API and dashboard ports, Socket.IO, the lease sweeper, and a graceful close.
 import { existsSync } from 'node:fs';
-import { createServer, STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -11,21 +17,28 @@ import { openPostgresStore, PostgresStore } from '@task-coordinator/store-postgr
 import { openSqliteStore, SqliteStore } from '@task-coordinator/store-sqlite';
 import { createApp } from './app.js';
 import { createV1Handler } from './http/v1-handler.js';
+import { createLegacyHandler } from './http/legacy-handler.js';
 import { createMcpEndpoint } from './live/mcp-endpoint.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './http/errors.js';
 import { createGuard, isLoopbackAddress } from './http/security.js';
 import { actorOf, currentActor, runAs } from './http/actor.js';
 import { createRateLimiter } from './http/rate-limit.js';
-import { send } from './http/v1-handler.js';
+import { send } from './http/respond.js';
 import { attachLive } from './live/socket.js';
 import { ThroughputSampler } from './live/throughput.js';
 import { Wakeups } from './live/wakeups.js';
 import { createMetricsHandler, Metrics, type TransactionCounts } from './ops/metrics.js';
 import { Retention } from './ops/retention.js';
+import { DeliveryLog } from './webhooks/delivery-log.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { createWebhooksHandler } from './webhooks/webhooks-route.js';
+import type { Timers } from './webhooks/timers.js';
+import { Snapshots } from './snapshot/snapshots.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const VERSION = (createRequire(import.meta.url)(join(packageRoot, 'package.json')) as { version: string }).version;
+export const VERSION = (createRequire(import.meta.url)(join(packageRoot, 'package.json')) as { version: string })
+  .version;
 
 /** A reason the server cannot start, said in one line (no stack trace). */
 export class StartupError extends Error {
@@ -38,6 +51,8 @@ export interface StartOptions {
   clock?: () => Instant;
   /** Export process metrics (CPU, memory, event loop) on /metrics (the CLI turns it on). */
   processMetrics?: boolean;
+  /** The webhook dispatcher's clock and timers (tests drive backoff with ManualTimers). */
+  webhookTimers?: Timers;
 }
 
 export interface RunningServer {
@@ -52,6 +67,10 @@ export interface RunningServer {
   readonly dashboardPort: number | null;
   /** Open MCP sessions on /mcp. */
   mcpSessions(): number;
+  /** Delivers webhooks; null when none is configured. */
+  readonly webhooks: WebhookDispatcher | null;
+  /** Open MCP sessions whose client holds a connection open (their leases are renewed). */
+  mcpLiveSessions(): number;
   /** Runs one lease sweep now (the sweeper also runs every sweepIntervalMs). */
   sweep(): Promise<void>;
   /** Runs retention now until nothing is left to prune (it also runs every retentionIntervalMs). */
@@ -61,11 +80,15 @@ export interface RunningServer {
 }
 
 const defaultLog: Logger = (message, error) => {
-  process.stderr.write(`[task-coordinator] ${message}${error ? `: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` : ''}\n`);
+  process.stderr.write(
+    `[task-coordinator] ${message}${error ? `: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` : ''}\n`,
+  );
 };
 
 function findDashboard(config: ServerConfig): string | null {
-  const candidates = config.dashboardDir ? [config.dashboardDir] : [join(packageRoot, 'public'), resolve(packageRoot, '..', 'dashboard', 'dist')];
+  const candidates = config.dashboardDir
+    ? [config.dashboardDir]
+    : [join(packageRoot, 'public'), resolve(packageRoot, '..', 'dashboard', 'dist')];
   return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? null;
 }
 
@@ -73,8 +96,14 @@ function listen(server: HttpServer, port: number, host: string, what: string): P
   return new Promise((resolvePort, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
-      if (error.code === 'EADDRINUSE') reject(new StartupError(`${what} port ${port} on ${host} is already in use (is another task-coordinator-server running?); choose another with --${what === 'API' ? 'port' : 'dashboard-port'}`));
-      else if (error.code === 'EADDRNOTAVAIL') reject(new StartupError(`cannot listen on ${host}: no such address on this machine`));
+      if (error.code === 'EADDRINUSE')
+        reject(
+          new StartupError(
+            `${what} port ${port} on ${host} is already in use (is another task-coordinator-server running?); choose another with --${what === 'API' ? 'port' : 'dashboard-port'}`,
+          ),
+        );
+      else if (error.code === 'EADDRNOTAVAIL')
+        reject(new StartupError(`cannot listen on ${host}: no such address on this machine`));
       else if (error.code === 'EACCES') reject(new StartupError(`not allowed to listen on ${host}:${port}`));
       else reject(new StartupError(`cannot listen on ${host}:${port}: ${error.message}`));
     };
@@ -92,10 +121,14 @@ function listen(server: HttpServer, port: number, host: string, what: string): P
 /** 429 in the format of the route asked for (original endpoints answer {success:false,…}). */
 function rateLimited(req: IncomingMessage, res: ServerResponse, waitSeconds: number): void {
   req.resume();
-  const error = new DomainError('RATE_LIMITED', `too many requests from this client; retry in ${waitSeconds} s`, { retryAfterSeconds: waitSeconds });
+  const error = new DomainError('RATE_LIMITED', `too many requests from this client; retry in ${waitSeconds} s`, {
+    retryAfterSeconds: waitSeconds,
+  });
   const url = req.url ?? '/';
   const legacy = url.startsWith('/api/') && !url.startsWith('/api/v1') && !url.startsWith('/api/openapi.json');
-  send(res, error.httpStatus, legacy ? { success: false, error: error.message, code: error.code } : error.toBody(), { 'retry-after': String(waitSeconds) });
+  send(res, error.httpStatus, legacy ? { success: false, error: error.message, code: error.code } : error.toBody(), {
+    'retry-after': String(waitSeconds),
+  });
 }
 
 /**
@@ -148,7 +181,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         : await openSqliteStore({ file: config.db, ...common });
   } catch (error) {
     const where = config.databaseUrl !== null ? 'the PostgreSQL database' : config.db;
-    throw new StartupError(error instanceof DomainError ? error.message : `cannot open ${where}: ${(error as Error).message}`);
+    throw new StartupError(
+      error instanceof DomainError ? error.message : `cannot open ${where}: ${(error as Error).message}`,
+    );
   }
 
   if (opened instanceof PostgresStore) for (const notice of opened.database.notices) log(notice);
@@ -158,14 +193,31 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     transactions: (): TransactionCounts => transactionCounts(opened),
     processMetrics: options.processMetrics ?? false,
   });
-  const store: Store = metrics.instrument(opened);
-  const wakeups: Wakeups = new Wakeups(store);
+  // Whole-board and first-page reads come from per-project snapshots fed by the committed events.
+  const snapshots = new Snapshots(metrics.instrument(opened));
+  const store: Store = snapshots.reader();
+  const wakeups: Wakeups = new Wakeups(
+    store,
+    opened instanceof SqliteStore ? (listener) => opened.database.onCommitted(listener) : undefined,
+  );
+  const webhooks =
+    config.webhooks.length === 0 || config.webhookSecret === null
+      ? null
+      : new WebhookDispatcher({
+          store: opened,
+          webhooks: config.webhooks,
+          secret: config.webhookSecret,
+          log,
+          deliveries: new DeliveryLog(metrics.registry),
+          ...(options.webhookTimers ? { timers: options.webhookTimers } : {}),
+        });
   const throughput = new ThroughputSampler(store);
   const guard = createGuard({ loopback, token: config.token, tokens: config.tokens });
   const limiter = config.rateLimit === null ? null : createRateLimiter(config.rateLimit, guard);
   /** The seconds a client must wait, or 0 when its request may go on. Health probes are never limited. */
   const throttled = (req: IncomingMessage): number =>
     limiter === null || req.url === '/api/health' ? 0 : limiter.take(limiter.keyOf(req));
+  const webhooksHandler = createWebhooksHandler({ webhooks, guard, log });
   const metricsHandler = createMetricsHandler({
     metrics,
     guard,
@@ -183,25 +235,61 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     startedAt,
     bodyLimitBytes: config.bodyLimitBytes,
     legacyLeaseTtlMs: config.legacyLeaseTtlMs,
+    snapshots,
   };
 
   const servers: HttpServer[] = [];
   const sockets: SocketServer[] = [];
   const detach: Array<() => void> = [];
-  const v1 = createV1Handler({ store, wakeups, throughput, guard, log, metrics, bodyLimitBytes: config.bodyLimitBytes });
-  const mcp = createMcpEndpoint({ store, wakeups, guard, log, version: VERSION, bodyLimitBytes: config.bodyLimitBytes, idleMs: config.mcpIdleMs });
-  const serve = (dashboardDir: string | null) => {
-    const app = createApp({ ...appOptions, dashboardDir });
+  const v1 = createV1Handler({
+    store,
+    wakeups,
+    throughput,
+    guard,
+    log,
+    metrics,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
+  const mcp = createMcpEndpoint({
+    store,
+    wakeups,
+    guard,
+    log,
+    version: VERSION,
+    bodyLimitBytes: config.bodyLimitBytes,
+    idleMs: config.mcpIdleMs,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  // The original endpoints' plain requests on the API port, before Express (the dashboard port
+  // keeps Express: its own /api/tasks and /api/workers come first there).
+  const legacy = createLegacyHandler({
+    store,
+    snapshots,
+    guard,
+    log,
+    legacyLeaseTtlMs: config.legacyLeaseTtlMs,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
+  const serve = (dashboardDir: string | null, dashboardPort: boolean) => {
+    const app = createApp({ ...appOptions, dashboardDir, dashboardPort });
+    const original = dashboardPort ? () => false : legacy;
     const server = createServer((req, res) => {
       const wait = throttled(req);
       if (wait > 0) return rateLimited(req, res, wait);
       runAs(actorOf(req, guard), () => {
-        if (v1(req, res) || metricsHandler(req, res)) return;
+        if (webhooksHandler(req, res) || v1(req, res) || metricsHandler(req, res)) return;
         // /api/v1 times itself per operation; the rest is grouped coarsely (original endpoints, /mcp, files).
         const started = process.hrtime.bigint();
         const route = req.url?.startsWith('/mcp') ? 'mcp' : req.url?.startsWith('/api/') ? 'api' : 'other';
-        res.once('finish', () => metrics.observeRequest(route, req.method ?? 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
-        if (!mcp.handle(req, res)) app(req, res);
+        res.once('finish', () =>
+          metrics.observeRequest(
+            route,
+            req.method ?? 'GET',
+            res.statusCode,
+            Number(process.hrtime.bigint() - started) / 1e9,
+          ),
+        );
+        if (!mcp.handle(req, res) && !original(req, res)) app(req, res);
       });
     });
     // Requests Node's parser refuses (headers over 16 KiB, malformed HTTP) never reach a handler.
@@ -254,29 +342,45 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
 
   let sweeper: NodeJS.Timeout | null = null;
   let sweeping: Promise<void> | null = null;
-  const sweep = async () => {
-    if (sweeping) return sweeping;
-    sweeping = (async () => {
-      try {
-        for (let page = 0; page < 100; page++) {
-          const { requeued, failed, slots } = await store.expireLeases({ limit: 500 });
-          if (requeued.length + failed.length < 500 && slots.length < 500) break;
-        }
-      } catch (error) {
-        log('lease sweep failed', error);
-      } finally {
-        sweeping = null;
+  let sweepAgain: Promise<void> | null = null;
+  const sweepOnce = async () => {
+    try {
+      // First renew what live /mcp clients hold, then expire whatever nobody renewed.
+      await mcp.renewLive();
+      for (let page = 0; page < 100; page++) {
+        const { requeued, failed, slots } = await store.expireLeases({ limit: 500 });
+        if (requeued.length + failed.length < 500 && slots.length < 500) break;
       }
-    })();
-    return sweeping;
+    } catch (error) {
+      log('lease sweep failed', error);
+    }
+  };
+  /**
+   * A sweep that starts after this call. One in flight may have read the clock before the call, so
+   * the caller waits for one more after it (callers meanwhile share that one: at most one queued).
+   */
+  const sweep = (): Promise<void> => {
+    if (!sweeping) {
+      sweeping = sweepOnce().finally(() => {
+        sweeping = null;
+      });
+      return sweeping;
+    }
+    sweepAgain ??= sweeping.then(() => {
+      sweepAgain = null;
+      return sweep();
+    });
+    return sweepAgain;
   };
 
   let closed: Promise<void> | null = null;
   const close = () =>
     (closed ??= (async () => {
       if (sweeper) clearInterval(sweeper);
+      await sweepAgain;
       await sweeping;
       await retention.close();
+      await webhooks?.close();
       wakeups.close();
       throughput.close();
       await mcp.close();
@@ -301,20 +405,24 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       );
       for (const io of sockets) io.engine?.close();
       metrics.close();
+      snapshots.close();
       await store.close();
     })());
 
   try {
-    const apiServer = serve(null);
+    const apiServer = serve(null, false);
     const port = await listen(apiServer, config.port, config.host, 'API');
     let dashboardPort: number | null = null;
     if (config.dashboardPort !== null) {
-      const dashboardServer = serve(findDashboard(config));
+      const dashboardServer = serve(findDashboard(config), true);
       dashboardPort = await listen(dashboardServer, config.dashboardPort, config.host, 'dashboard');
     }
-    sweeper = setInterval(() => void sweep(), config.sweepIntervalMs);
+    sweeper = setInterval(() => {
+      if (!sweeping) void sweep();
+    }, config.sweepIntervalMs);
     sweeper.unref();
     retention.start();
+    webhooks?.start();
     return {
       config,
       store,
@@ -325,6 +433,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       mcpUrl: `${urlOf(config.host, port)}/mcp`,
       dashboardUrl: dashboardPort === null ? null : urlOf(config.host, dashboardPort),
       mcpSessions: () => mcp.sessions,
+      webhooks,
+      mcpLiveSessions: () => mcp.liveSessions,
       sweep,
       prune: () => retention.runOnce(),
       close,

@@ -5,7 +5,12 @@ import { startTestServer } from './helpers.js';
 async function board() {
   const server = await startTestServer();
   const { http } = server;
-  await http.post('/api/v1/tasks', { tasks: [{ id: 'a', description: '=HYPERLINK("evil")' }, { id: 'b', description: 'b, with "quotes"' }] });
+  await http.post('/api/v1/tasks', {
+    tasks: [
+      { id: 'a', description: '=HYPERLINK("evil")' },
+      { id: 'b', description: 'b, with "quotes"' },
+    ],
+  });
   await http.post('/api/v1/tasks', { project: 'other', id: 'a', description: 'elsewhere' });
   await http.post('/api/v1/claim-next', { workerId: 'w1' });
   await http.post('/api/v1/tasks/a/complete', { workerId: 'w1', output: 'done' });
@@ -17,7 +22,8 @@ async function board() {
 describe('GET /api/v1/events (audit)', () => {
   it('filters by task, worker, type, project and time', async () => {
     const { http } = await board();
-    const types = async (query: string) => ((await http.get(`/api/v1/events?${query}`)).body.events as Array<{ type: string }>).map((e) => e.type);
+    const types = async (query: string) =>
+      ((await http.get(`/api/v1/events?${query}`)).body.events as Array<{ type: string }>).map((e) => e.type);
     expect(await types('taskId=a&project=default')).toEqual(['task.added', 'task.claimed', 'task.completed']);
     expect(await types('workerId=w2')).toEqual(['slot.claimed', 'task.claimed', 'task.failed']);
     expect(await types('type=task.completed,task.failed')).toEqual(['task.completed', 'task.failed']);
@@ -37,7 +43,9 @@ describe('GET /api/v1/events (audit)', () => {
     const seen: number[] = [];
     let cursor: string | null = '0';
     for (let pages = 0; cursor !== null && pages < 20; pages++) {
-      const { body }: { body: { events: Array<{ seq: number }>; nextCursor: string | null } } = await http.get(`/api/v1/events?project=default&limit=2&afterSeq=${cursor}`);
+      const { body }: { body: { events: Array<{ seq: number }>; nextCursor: string | null } } = await http.get(
+        `/api/v1/events?project=default&limit=2&afterSeq=${cursor}`,
+      );
       seen.push(...body.events.map((e) => e.seq));
       cursor = body.nextCursor;
     }
@@ -71,7 +79,12 @@ describe('GET /api/v1/events/export', () => {
     expect(json.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(json.body).toEqual(expected);
     const jsonl = await http.get('/api/v1/events/export?format=jsonl&workerId=w1');
-    expect((jsonl.body as string).trim().split('\n').map((line) => JSON.parse(line))).toEqual(expected);
+    expect(
+      (jsonl.body as string)
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual(expected);
     const none = await http.get('/api/v1/events/export?format=json&workerId=nobody');
     expect(none.body).toEqual([]);
   });
@@ -81,7 +94,10 @@ describe('GET /api/v1/events/export', () => {
     const tasks = Array.from({ length: 2500 }, (_, i) => ({ id: `t${i}`, description: `task ${i}` }));
     await http.post('/api/v1/tasks', { tasks });
     const res = await http.get('/api/v1/events/export?format=jsonl&type=task.added');
-    const events = (res.body as string).trim().split('\n').map((line) => JSON.parse(line) as { taskId: string; seq: number });
+    const events = (res.body as string)
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { taskId: string; seq: number });
     expect(events.length).toBe(2500);
     expect(events.map((e) => e.taskId)).toEqual(tasks.map((t) => t.id));
   });

@@ -1,11 +1,10 @@
 // backup and restore: an online backup under 32 busy workers holds every acknowledged task; restore refuses a live database.
 import { existsSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { allPages } from '@task-coordinator/core';
 import { checkSqliteFile, openSqliteStore } from '@task-coordinator/store-sqlite';
 import { DEFAULTS, startServer } from '../src/index.js';
 import { client, runCli, startTestServer, tempDb } from './helpers.js';
-
-
 
 describe('backup and restore', () => {
   it('a backup taken under 32-worker load passes integrity checks, holds every task acknowledged before it started, and restores', async () => {
@@ -21,7 +20,11 @@ describe('backup and restore', () => {
         const added = await http.post('/api/v1/tasks', { id, description: `task ${n} of worker ${w}` });
         if (added.status === 201) acked.push(id);
         const { body } = await http.post('/api/v1/claim-next', { workerId: `worker-${w}` });
-        if (body?.task && (await http.post(`/api/v1/tasks/${body.task.id}/complete`, { workerId: `worker-${w}` })).status === 200) completed++;
+        if (
+          body?.task &&
+          (await http.post(`/api/v1/tasks/${body.task.id}/complete`, { workerId: `worker-${w}` })).status === 200
+        )
+          completed++;
       }
     });
     while (acked.length < 500) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -43,14 +46,7 @@ describe('backup and restore', () => {
     expect(check.integrity).toBe('ok');
     const copy = await openSqliteStore({ file });
     try {
-      const ids = new Set<string>();
-      let cursor: string | undefined;
-      for (let page = 0; page < 100; page++) {
-        const result = await copy.listTasks({ limit: 1000, ...(cursor ? { cursor } : {}) });
-        for (const task of result.tasks) ids.add(task.id);
-        if (!result.nextCursor) break;
-        cursor = result.nextCursor;
-      }
+      const ids = new Set((await allPages((after) => copy.listTasks({ limit: 1000, ...after }), 100)).map((t) => t.id));
       expect(ackedBefore.filter((id) => !ids.has(id))).toEqual([]);
       expect(ids.size).toBe(check.tasks);
     } finally {

@@ -24,12 +24,16 @@ describe('crash drill', () => {
     expectSurvived(await runCrashDrill({ store: { kind: 'sqlite' }, kills: 3, maxRunMs: 1000 }), 3);
   }, 180_000);
 
-  it.skipIf(!url)('PostgreSQL: 2 SIGKILLs under 64 HTTP workers, same guarantees', async () => {
-    const schema = `tc_crash_${randomBytes(4).toString('hex')}`;
-    try {
-      expectSurvived(await runCrashDrill({ store: { kind: 'postgres', url, schema }, kills: 2, maxRunMs: 1000 }), 2);
-    } finally {
-      await dropSchema(url, schema);
-    }
-  }, 180_000);
+  it.skipIf(!url)(
+    'PostgreSQL: 2 SIGKILLs under 64 HTTP workers, same guarantees',
+    async () => {
+      const schema = `tc_crash_${randomBytes(4).toString('hex')}`;
+      try {
+        expectSurvived(await runCrashDrill({ store: { kind: 'postgres', url, schema }, kills: 2, maxRunMs: 1000 }), 2);
+      } finally {
+        await dropSchema(url, schema);
+      }
+    },
+    180_000,
+  );
 });

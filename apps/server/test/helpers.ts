@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach } from 'vitest';
 import { DEFAULTS, startServer, type RunningServer, type ServerConfig, type StartOptions } from '../src/index.js';
+import { eventually, sleep } from '@task-coordinator/test-support/wait';
 
 const dir = mkdtempSync(join(tmpdir(), 'tc-server-'));
 let files = 0;
@@ -26,7 +27,10 @@ export interface TestServer extends RunningServer {
 }
 
 /** Starts a server on 127.0.0.1:0 (no dashboard port unless asked) on a fresh database. */
-export async function startTestServer(overrides: Partial<ServerConfig> = {}, options: StartOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<ServerConfig> = {},
+  options: StartOptions = {},
+): Promise<TestServer> {
   const logged: string[] = [];
   const server = await startServer(
     { ...DEFAULTS, port: 0, dashboardPort: null, db: tempDb(), sweepIntervalMs: 50, ...overrides },
@@ -46,6 +50,7 @@ export interface Client {
   get<T = any>(path: string, init?: RequestInit): Promise<Reply<T>>;
   post<T = any>(path: string, body?: unknown, init?: RequestInit): Promise<Reply<T>>;
   patch<T = any>(path: string, body?: unknown, init?: RequestInit): Promise<Reply<T>>;
+  delete<T = any>(path: string, body?: unknown, init?: RequestInit): Promise<Reply<T>>;
   raw(path: string, init: RequestInit): Promise<Reply>;
 }
 
@@ -63,34 +68,33 @@ export function client(base: string, token: string | null = null): Client {
     }
     return { status: res.status, body, headers: res.headers };
   };
-  const json = (method: string) => (path: string, body?: unknown, init: RequestInit = {}) =>
-    call(path, {
-      ...init,
-      method,
-      headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const json =
+    (method: string) =>
+    (path: string, body?: unknown, init: RequestInit = {}) =>
+      call(path, {
+        ...init,
+        method,
+        headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
   return {
     get: (path, init = {}) => call(path, { ...init, method: 'GET' }),
     post: json('POST'),
     patch: json('PATCH'),
+    delete: json('DELETE'),
     raw: call,
   };
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { eventually, sleep };
 
-/** Polls `check` (bounded) until it returns a truthy value. */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 5000, stepMs = 20): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(stepMs);
-  }
+/** Resolves once the server has `count` requests waiting in a long-poll (claim-next or events). */
+export async function longPollsWaiting(http: Client, count: number, project = 'default'): Promise<void> {
+  await eventually(
+    async () => (await http.get(`/api/v1/stats?project=${project}`)).body.server.longPollsWaiting === count,
+    20_000,
+  );
 }
-
 
 export { LEGACY_ROUTES } from '../drills/support.js';
 

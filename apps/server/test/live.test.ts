@@ -3,7 +3,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskEvent } from '@task-coordinator/core';
 import { fakeClock } from '@task-coordinator/core/testing';
-import { eventually, sleep, startTestServer } from './helpers.js';
+import { eventually, longPollsWaiting, startTestServer } from './helpers.js';
 
 const sockets: Socket[] = [];
 afterEach(() => {
@@ -25,18 +25,34 @@ function collect(socket: Socket): TaskEvent[] {
 const once = <T>(socket: Socket, name: string) => new Promise<T>((resolve) => socket.once(name, resolve));
 
 describe('long-poll claim-next', () => {
-  it('a waiting worker is woken by an add from another client and gets the task within milliseconds', async () => {
+  it('a waiting worker is woken by an add from another client and gets the task', async () => {
     const { http } = await startTestServer();
-    const started = Date.now();
-    const waiting = http.post('/api/v1/claim-next', { workerId: 'patient', wait: 20 });
-    await sleep(150);
-    const added = Date.now();
+    // The wait (60 s) outlasts the test's timeout (30 s): only the wake-up can answer in time.
+    const waiting = http.post('/api/v1/claim-next', { workerId: 'patient', wait: 60 });
+    await longPollsWaiting(http, 1);
+    expect((await http.get('/api/v1/tasks')).body.tasks).toEqual([]);
     await http.post('/api/v1/tasks', { id: 'fresh', description: 'new work' });
     const claimed = await waiting;
     expect(claimed.status).toBe(200);
     expect(claimed.body).toMatchObject({ task: { id: 'fresh', worker: 'patient', status: 'claimed' } });
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(Date.now() - added).toBeLessThan(5_000);
+  });
+
+  it('the claim of a woken waiter shares the fsync of the add that woke it: it is in the event log once the add is answered', async () => {
+    const { http } = await startTestServer();
+    const waiting = http.post('/api/v1/claim-next', { workerId: 'patient', wait: 60 });
+    await longPollsWaiting(http, 1);
+    // Armed is not yet asleep: its first attempt (nothing to claim) may still wait for its fsync.
+    // A write answered after it (fsyncs come in order) means that attempt is over.
+    await http.post('/api/v1/tasks', { project: 'elsewhere', tasks: [{ id: 'other', description: 'x' }] });
+    await http.post('/api/v1/tasks', { id: 'fresh', description: 'new work' });
+    // Woken at the add's commit, the waiter claimed before that commit's fsync started; the add is
+    // answered after the fsync, which made both durable (and the log shows them) in one step.
+    const log = (await http.get('/api/v1/events?taskId=fresh')).body.events as Array<{
+      type: string;
+      workerId: string;
+    }>;
+    expect(log.map((e) => e.type)).toEqual(['task.added', 'task.claimed']);
+    expect((await waiting).body).toMatchObject({ task: { id: 'fresh', worker: 'patient' } });
   });
 
   it('a wait with no work answers {task:null} when it runs out', async () => {
@@ -49,13 +65,15 @@ describe('long-poll claim-next', () => {
     const server = await startTestServer();
     const { http } = server;
     const controller = new AbortController();
-    const gone = http.post('/api/v1/claim-next', { workerId: 'gone', wait: 30 }, { signal: controller.signal }).catch((e: unknown) => e);
-    await sleep(150);
+    const gone = http
+      .post('/api/v1/claim-next', { workerId: 'gone', wait: 30 }, { signal: controller.signal })
+      .catch((e: unknown) => e);
+    await longPollsWaiting(http, 1);
     controller.abort();
     await gone;
-    await sleep(100);
+    // The server has noticed the client left when the long-poll is no longer waiting.
+    await longPollsWaiting(http, 0);
     await http.post('/api/v1/tasks', { id: 'job', description: 'x' });
-    await sleep(100);
     expect((await http.get('/api/v1/tasks/job')).body.task.status).toBe('available');
     expect((await http.get('/api/v1/slots')).body.slots.every((s: { free: boolean }) => s.free)).toBe(true);
     expect((await http.post('/api/v1/claim-next', { workerId: 'present' })).body.task.id).toBe('job');
@@ -63,18 +81,36 @@ describe('long-poll claim-next', () => {
 
   it('many waiters, few tasks: each task goes to exactly one of them', async () => {
     const { http } = await startTestServer({ slots: 10 });
-    const waiters = Array.from({ length: 8 }, (_, i) => http.post('/api/v1/claim-next', { workerId: `w${i}`, wait: 2 }));
-    await sleep(150);
-    await http.post('/api/v1/tasks', { tasks: [{ id: 'one', description: 'x' }, { id: 'two', description: 'x' }, { id: 'three', description: 'x' }] });
-    const results = await Promise.all(waiters);
-    const got = results.map((r) => r.body.task?.id).filter(Boolean);
-    expect(got.sort()).toEqual(['one', 'three', 'two']);
+    const controllers = Array.from({ length: 8 }, () => new AbortController());
+    const answered: Array<{ task: { id: string; worker: string } | null }> = [];
+    const waiters = controllers.map((controller, i) =>
+      http
+        .post('/api/v1/claim-next', { workerId: `w${i}`, wait: 60 }, { signal: controller.signal })
+        .then((r) => answered.push(r.body))
+        .catch(() => undefined),
+    );
+    await longPollsWaiting(http, 8);
+    await http.post('/api/v1/tasks', {
+      tasks: [
+        { id: 'one', description: 'x' },
+        { id: 'two', description: 'x' },
+        { id: 'three', description: 'x' },
+      ],
+    });
+    await eventually(() => answered.length === 3, 20_000);
+    // The other five are still waiting; their clients give up.
+    await longPollsWaiting(http, 5);
+    for (const controller of controllers) controller.abort();
+    await Promise.all(waiters);
+    expect(answered.map((r) => r.task?.id).sort()).toEqual(['one', 'three', 'two']);
+    expect(new Set(answered.map((r) => r.task?.worker)).size).toBe(3);
   });
 
   it('events long-poll: woken by the next event', async () => {
     const { http } = await startTestServer();
-    const waiting = http.get('/api/v1/events?afterSeq=0&wait=20');
-    await sleep(100);
+    // The wait (60 s) outlasts the test's timeout: only the wake-up can answer in time.
+    const waiting = http.get('/api/v1/events?afterSeq=0&wait=60');
+    await longPollsWaiting(http, 1);
     await http.post('/api/v1/tasks', { id: 'ping', description: 'x' });
     const res = await waiting;
     expect(res.body.events[0]).toMatchObject({ type: 'task.added', taskId: 'ping' });
@@ -83,16 +119,28 @@ describe('long-poll claim-next', () => {
 });
 
 describe('Socket.IO', () => {
-  it('broadcasts every event to the project\'s clients, in seq order', async () => {
+  it("broadcasts every event to the project's clients, in seq order", async () => {
     const { http, apiUrl } = await startTestServer();
     const socket = socketTo(apiUrl);
     const events = collect(socket);
     await once(socket, 'ready');
-    await http.post('/api/v1/tasks', { tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }] });
+    await http.post('/api/v1/tasks', {
+      tasks: [
+        { id: 'a', description: 'a' },
+        { id: 'b', description: 'b', dependencies: ['a'] },
+      ],
+    });
     await http.post('/api/v1/claim-next', { workerId: 'w' });
     await http.post('/api/v1/tasks/a/complete', { workerId: 'w' });
     await eventually(() => events.length >= 6);
-    expect(events.map((e) => e.type)).toEqual(['task.added', 'task.added', 'slot.claimed', 'task.claimed', 'task.unblocked', 'task.completed']);
+    expect(events.map((e) => e.type)).toEqual([
+      'task.added',
+      'task.added',
+      'slot.claimed',
+      'task.claimed',
+      'task.unblocked',
+      'task.completed',
+    ]);
     for (let i = 1; i < events.length; i++) expect(events[i]!.seq).toBe(events[i - 1]!.seq + 1);
   });
 
@@ -109,7 +157,9 @@ describe('Socket.IO', () => {
     const second = socketTo(apiUrl, { lastSeq: seen.at(-1)!.seq });
     const resumed = collect(second);
     // Events keep coming while the client catches up: none may be lost or repeated.
-    const during = Promise.all(Array.from({ length: 10 }, (_, i) => http.post('/api/v1/tasks', { id: `during-${i}`, description: 'x' })));
+    const during = Promise.all(
+      Array.from({ length: 10 }, (_, i) => http.post('/api/v1/tasks', { id: `during-${i}`, description: 'x' })),
+    );
     const ready = await once<{ lastSeq: number }>(second, 'ready');
     await during;
     await eventually(() => resumed.length === 40);
@@ -128,7 +178,10 @@ describe('Socket.IO', () => {
 
   it('a client behind events that retention has pruned is told to resync instead of resuming with a gap', async () => {
     const clock = fakeClock(Date.now());
-    const { http, apiUrl, prune } = await startTestServer({ retainEventsMs: 60_000, retentionIntervalMs: 3_600_000 }, { clock: clock.now });
+    const { http, apiUrl, prune } = await startTestServer(
+      { retainEventsMs: 60_000, retentionIntervalMs: 3_600_000 },
+      { clock: clock.now },
+    );
     await http.post('/api/v1/tasks', { id: 'old-1', description: 'x' });
     await http.post('/api/v1/tasks', { id: 'old-2', description: 'x' });
     clock.advance(120_000);
@@ -151,37 +204,59 @@ describe('Socket.IO', () => {
     await http.post('/api/v1/tasks', { id: 'x', description: 'default board' });
     await http.post('/api/v1/tasks?project=alpha', { id: 'y', description: 'alpha board' });
     await eventually(() => events.length === 1);
-    await sleep(50);
-    expect(events.map((e) => e.taskId)).toEqual(['y']);
+    // A later alpha event arrives after anything the default board could have sent before it.
+    await http.post('/api/v1/tasks?project=alpha', { id: 'z', description: 'alpha board' });
+    await eventually(() => events.length === 2);
+    expect(events.map((e) => e.taskId)).toEqual(['y', 'z']);
   });
 });
 
 describe('lease sweeper', () => {
+  // The server's clock is injected and the sweep run by hand: nothing here waits on real time.
   it('a worker that stops heartbeating loses its claim and slot after one TTL; the attempt counts and history says why', async () => {
-    const { http } = await startTestServer({ leaseTtlMs: 1000, sweepIntervalMs: 50 });
+    const clock = fakeClock(Date.now());
+    const { http, sweep } = await startTestServer(
+      { leaseTtlMs: 1000, sweepIntervalMs: 3_600_000 },
+      { clock: clock.now },
+    );
     await http.post('/api/v1/tasks', { id: 'abandoned', description: 'x' });
     await http.post('/api/v1/claim-next', { workerId: 'silent' });
-    await sleep(600);
+    clock.advance(600);
+    await sweep();
     expect((await http.get('/api/v1/tasks/abandoned')).body.task.status).toBe('claimed');
-    const task = await eventually(async () => {
-      const t = (await http.get('/api/v1/tasks/abandoned')).body.task;
-      return t.status === 'available' ? t : null;
-    }, 5000);
-    expect(task).toMatchObject({ attempts: 1, worker: null, slot: null });
+    clock.advance(500);
+    await sweep();
+    const task = (await http.get('/api/v1/tasks/abandoned')).body.task;
+    expect(task).toMatchObject({ status: 'available', attempts: 1, worker: null, slot: null });
     expect((await http.get('/api/v1/slots')).body.slots[0].free).toBe(true);
     const history = (await http.get('/api/v1/tasks/abandoned/history')).body.events;
-    expect(history.at(-1)).toMatchObject({ type: 'task.expired', workerId: 'silent', data: { to: 'available', attempts: 1 } });
+    expect(history.at(-1)).toMatchObject({
+      type: 'task.expired',
+      workerId: 'silent',
+      data: { to: 'available', attempts: 1 },
+    });
     expect(history.at(-1).data.reason).toContain('no heartbeat from silent');
   });
 
   it('a worker that heartbeats keeps its claim past the TTL', async () => {
-    const { http } = await startTestServer({ leaseTtlMs: 1000, sweepIntervalMs: 50 });
+    const clock = fakeClock(Date.now());
+    const { http, sweep } = await startTestServer(
+      { leaseTtlMs: 1000, sweepIntervalMs: 3_600_000 },
+      { clock: clock.now },
+    );
     await http.post('/api/v1/tasks', { id: 'kept', description: 'x' });
     await http.post('/api/v1/claim-next', { workerId: 'alive' });
     for (let i = 0; i < 6; i++) {
-      await sleep(300);
+      clock.advance(300);
+      await sweep();
       await http.post('/api/v1/heartbeat', { workerId: 'alive' });
     }
-    expect((await http.get('/api/v1/tasks/kept')).body.task).toMatchObject({ status: 'claimed', worker: 'alive', attempts: 0 });
+    clock.advance(900);
+    await sweep();
+    expect((await http.get('/api/v1/tasks/kept')).body.task).toMatchObject({
+      status: 'claimed',
+      worker: 'alive',
+      attempts: 0,
+    });
   });
 });

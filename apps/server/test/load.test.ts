@@ -6,7 +6,8 @@ describe('64 concurrent HTTP workers', () => {
   it('2,000 tasks: every task claimed and done exactly once, zero 5xx', async () => {
     const { http } = await startTestServer({ slots: 64 });
     const tasks = Array.from({ length: 2000 }, (_, i) => ({ id: `job-${i}`, description: `job ${i}` }));
-    for (let i = 0; i < tasks.length; i += 500) expect((await http.post('/api/v1/tasks', { tasks: tasks.slice(i, i + 500) })).status).toBe(201);
+    for (let i = 0; i < tasks.length; i += 500)
+      expect((await http.post('/api/v1/tasks', { tasks: tasks.slice(i, i + 500) })).status).toBe(201);
 
     const claimedBy = new Map<string, string[]>();
     const statuses = new Map<number, number>();

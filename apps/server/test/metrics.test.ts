@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { fakeClock } from '@task-coordinator/core/testing';
 import { client, eventually, sample, startTestServer } from './helpers.js';
 
-
 describe('GET /metrics', () => {
   it('tasks by status, queue depth, slots, transition counters and latency histograms follow the board', async () => {
     const clock = fakeClock(Date.now());
@@ -16,13 +15,34 @@ describe('GET /metrics', () => {
     };
 
     const empty = await scrape();
-    for (const name of ['tc_tasks', 'tc_queue_depth', 'tc_slots_in_use', 'tc_long_polls_waiting', 'tc_task_events_total', 'tc_store_errors_total', 'tc_retention_pruned_total', 'tc_retention_passes_total', 'tc_http_request_duration_seconds', 'tc_claim_duration_seconds', 'tc_store_transactions_total', 'tc_store_commands_total', 'tc_store_reruns_total', 'tc_store_postponed_total']) {
+    for (const name of [
+      'tc_tasks',
+      'tc_queue_depth',
+      'tc_slots_in_use',
+      'tc_long_polls_waiting',
+      'tc_task_events_total',
+      'tc_store_errors_total',
+      'tc_retention_pruned_total',
+      'tc_retention_passes_total',
+      'tc_http_request_duration_seconds',
+      'tc_claim_duration_seconds',
+      'tc_store_transactions_total',
+      'tc_store_commands_total',
+      'tc_store_reruns_total',
+      'tc_store_postponed_total',
+    ]) {
       expect(empty).toContain(`# TYPE ${name} `);
     }
     expect(sample(empty, 'tc_long_polls_waiting')).toBe(0);
     const committedBefore = sample(empty, 'tc_store_commands_total');
 
-    await server.http.post('/api/v1/tasks', { tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b' }, { id: 'c', description: 'c', dependencies: ['a'] }] });
+    await server.http.post('/api/v1/tasks', {
+      tasks: [
+        { id: 'a', description: 'a' },
+        { id: 'b', description: 'b' },
+        { id: 'c', description: 'c', dependencies: ['a'] },
+      ],
+    });
     let text = await scrape();
     expect(sample(text, 'tc_tasks{project="default",status="available"}')).toBe(2);
     expect(sample(text, 'tc_tasks{project="default",status="blocked"}')).toBe(1);
@@ -41,7 +61,9 @@ describe('GET /metrics', () => {
     expect(sample(text, 'tc_slots_in_use{project="default",state="held"}')).toBe(2);
     expect(sample(text, 'tc_slots_in_use{project="default",state="busy"}')).toBe(0);
     expect(sample(text, 'tc_claim_duration_seconds_count{outcome="claimed"}')).toBe(2);
-    expect(sample(text, 'tc_http_request_duration_seconds_count{route="claimNextTask",method="POST",status="200"}')).toBe(2);
+    expect(
+      sample(text, 'tc_http_request_duration_seconds_count{route="claimNextTask",method="POST",status="200"}'),
+    ).toBe(2);
     // Group commit at work: the five commands since (an add, two claims, a complete, a fail) were
     // committed, with the reads the server's own listeners run as commands (the throughput sampler).
     const committed = sample(text, 'tc_store_commands_total') ?? 0;

@@ -24,7 +24,9 @@ describe('GET /api/openapi.json', () => {
       expect(operation.operationId).toBe(route.operationId);
       expect(Object.keys(operation.responses)).toContain('default');
     }
-    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1] as string);
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
+      (m) => m[1] as string,
+    );
     expect(refs.length).toBeGreaterThan(10);
     for (const ref of refs) expect(doc.components.schemas[ref], ref).toBeDefined();
     // The limits come from core's schemas, not from hand-written text.

@@ -19,14 +19,22 @@ describe.skipIf(!url)('server on PostgreSQL', () => {
     const schema = `tc_server_${randomBytes(4).toString('hex')}`;
     schemas.push(schema);
     const { http, logged } = await startTestServer({ databaseUrl: url, databaseSchema: schema, slots: 8 });
-    expect((await http.get('/api/health')).body).toMatchObject({ status: 'ok', store: { kind: 'postgres', reachable: true } });
+    expect((await http.get('/api/health')).body).toMatchObject({
+      status: 'ok',
+      store: { kind: 'postgres', reachable: true },
+    });
     // An operator hears at startup when the database reclaims nothing by itself.
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     const { rows } = await admin.query<{ autovacuum: string }>('SHOW autovacuum');
     await admin.end();
     expect(logged.some((line) => line.startsWith('autovacuum is off'))).toBe(rows[0]?.autovacuum === 'off');
-    await http.post('/api/v1/tasks', { tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }] });
+    await http.post('/api/v1/tasks', {
+      tasks: [
+        { id: 'a', description: 'a' },
+        { id: 'b', description: 'b', dependencies: ['a'] },
+      ],
+    });
     const claim = await http.post('/api/v1/claim-next', { workerId: 'w' });
     expect(claim.body.task.id).toBe('a');
     expect((await http.post('/api/v1/tasks/a/complete', { workerId: 'w' })).body.unblocked).toEqual(['b']);

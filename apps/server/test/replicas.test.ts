@@ -19,7 +19,8 @@ const sockets: Socket[] = [];
 
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.disconnect();
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 afterAll(async () => {
@@ -40,20 +41,50 @@ function schema(): string {
 async function replica(databaseSchema: string, extra: string[] = []): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    ['--conditions=@task-coordinator/source', '--import', 'tsx', cli, '--port', '0', '--dashboard-port', '0', '--database-url', url, '--database-schema', databaseSchema, '--slots', '100', ...extra],
+    [
+      '--conditions=@task-coordinator/source',
+      '--import',
+      'tsx',
+      cli,
+      '--port',
+      '0',
+      '--dashboard-port',
+      '0',
+      '--database-url',
+      url,
+      '--database-schema',
+      databaseSchema,
+      '--slots',
+      '100',
+      ...extra,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  const base = await eventually(() => /API\s+(http:\/\/[^/\s]+)\/api\/v1/.exec(out)?.[1] ?? (child.exitCode !== null ? Promise.reject(new Error(out)) : null), 30_000);
+  const base = await eventually(
+    () =>
+      /API\s+(http:\/\/[^/\s]+)\/api\/v1/.exec(out)?.[1] ??
+      (child.exitCode !== null ? Promise.reject(new Error(out)) : null),
+    30_000,
+  );
   return { child, url: base };
 }
 
 async function inProcess(databaseSchema: string, overrides = {}): Promise<RunningServer> {
   const running = await startServer(
-    { ...DEFAULTS, port: 0, dashboardPort: null, databaseUrl: url, databaseSchema, slots: 100, sweepIntervalMs: 100, ...overrides },
+    {
+      ...DEFAULTS,
+      port: 0,
+      dashboardPort: null,
+      databaseUrl: url,
+      databaseSchema,
+      slots: 100,
+      sweepIntervalMs: 100,
+      ...overrides,
+    },
     { log: () => undefined },
   );
   servers.push(running);
@@ -107,10 +138,11 @@ async function work(http: Client, workerId: string, tally: Tally, until: () => b
 
 async function completions(running: RunningServer): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await running.store.events({ afterSeq: after, limit: 1000 });
     if (!page.length) break;
-    for (const e of page) if (e.type === 'task.completed') counts.set(e.taskId as string, (counts.get(e.taskId as string) ?? 0) + 1);
+    for (const e of page)
+      if (e.type === 'task.completed') counts.set(e.taskId as string, (counts.get(e.taskId as string) ?? 0) + 1);
     after = page.at(-1)!.seq;
   }
   return counts;
@@ -118,7 +150,10 @@ async function completions(running: RunningServer): Promise<Map<string, number>>
 
 async function addTasks(http: Client, count: number): Promise<void> {
   for (let i = 0; i < count; i += 1000) {
-    const batch = Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({ id: `t-${i + j}`, description: `task ${i + j}` }));
+    const batch = Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({
+      id: `t-${i + j}`,
+      description: `task ${i + j}`,
+    }));
     expect((await http.post('/api/v1/tasks', { tasks: batch })).status).toBe(201);
   }
 }
@@ -140,7 +175,9 @@ describe.skipIf(!url)('replicas on one PostgreSQL', () => {
         else await sleep(200);
       }
     })();
-    await Promise.all(Array.from({ length: 64 }, (_, i) => work(i % 2 ? httpA : httpB, `w${i}`, tally, () => finished)));
+    await Promise.all(
+      Array.from({ length: 64 }, (_, i) => work(i % 2 ? httpA : httpB, `w${i}`, tally, () => finished)),
+    );
     finished = true;
     await watcher;
     expect([...tally.statuses.keys()].filter((status) => status >= 500)).toEqual([]);
@@ -231,22 +268,30 @@ describe.skipIf(!url)('replicas on one PostgreSQL', () => {
     } finally {
       await admin.end();
     }
-    await eventually(async () => {
-      try {
-        return (await running.store.stats()).tasks.done >= 1500;
-      } catch {
-        return false;
-      }
-    }, 120_000, 200);
+    await eventually(
+      async () => {
+        try {
+          return (await running.store.stats()).tasks.done >= 1500;
+        } catch {
+          return false;
+        }
+      },
+      120_000,
+      200,
+    );
     finished = true;
     await Promise.all(workers);
     expect((await http.get('/api/health')).body.status).toBe('ok');
     for (const id of tally.acked) expect((await running.store.getTask({ taskId: id })).status).toBe('done');
     // A transaction cut after taking seqs leaves a gap the feed waits out (5 s) before the log settles.
-    const counts = await eventually(async () => {
-      const found = await completions(running);
-      return found.size === 1500 ? found : null;
-    }, 30_000, 250);
+    const counts = await eventually(
+      async () => {
+        const found = await completions(running);
+        return found.size === 1500 ? found : null;
+      },
+      30_000,
+      250,
+    );
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
   }, 240_000);
 });

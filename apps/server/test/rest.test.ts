@@ -18,14 +18,29 @@ describe('REST /api/v1', () => {
 
   it('adds a batch atomically; a bad batch answers 422 and adds nothing', async () => {
     const { http } = await startTestServer();
-    const bad = await http.post('/api/v1/tasks', { tasks: [{ id: 'x', description: 'x' }, { id: 'y', description: 'y', dependencies: ['nope'] }] });
+    const bad = await http.post('/api/v1/tasks', {
+      tasks: [
+        { id: 'x', description: 'x' },
+        { id: 'y', description: 'y', dependencies: ['nope'] },
+      ],
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.error.code).toBe('UNKNOWN_DEPENDENCY');
-    const cycle = await http.post('/api/v1/tasks', { tasks: [{ id: 'p', description: 'p', dependencies: ['q'] }, { id: 'q', description: 'q', dependencies: ['p'] }] });
+    const cycle = await http.post('/api/v1/tasks', {
+      tasks: [
+        { id: 'p', description: 'p', dependencies: ['q'] },
+        { id: 'q', description: 'q', dependencies: ['p'] },
+      ],
+    });
     expect(cycle.status).toBe(422);
     expect(cycle.body.error.code).toBe('DEPENDENCY_CYCLE');
     expect((await http.get('/api/v1/tasks')).body.tasks).toEqual([]);
-    const ok = await http.post('/api/v1/tasks', { tasks: [{ id: 'x', description: 'x' }, { id: 'y', description: 'y', dependencies: ['x'] }] });
+    const ok = await http.post('/api/v1/tasks', {
+      tasks: [
+        { id: 'x', description: 'x' },
+        { id: 'y', description: 'y', dependencies: ['x'] },
+      ],
+    });
     expect(ok.status).toBe(201);
     expect(ok.body).toMatchObject({ created: ['x', 'y'], existing: [] });
   });
@@ -36,8 +51,17 @@ describe('REST /api/v1', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
     const paths = res.body.error.details.issues.map((i: { path: string }) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(['tasks[0].id', 'tasks[0].description']));
-    const notJson = await http.raw('/api/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id": "a",' });
+    // A single task's body is validated as sent: its fields are named as the client wrote them.
+    expect(paths).toEqual(expect.arrayContaining(['id', 'description']));
+    const batch = await http.post('/api/v1/tasks', { tasks: [{ id: 'bad id', description: '' }] });
+    expect(batch.status).toBe(400);
+    const batchPaths = batch.body.error.details.issues.map((i: { path: string }) => i.path);
+    expect(batchPaths).toEqual(expect.arrayContaining(['tasks[0].id', 'tasks[0].description']));
+    const notJson = await http.raw('/api/v1/tasks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"id": "a",',
+    });
     expect(notJson.status).toBe(400);
     expect(notJson.body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: 'request body is not valid JSON' });
     const array = await http.post('/api/v1/tasks', [1, 2]);
@@ -72,7 +96,12 @@ describe('REST /api/v1', () => {
 
   it('runs a task through claim, start, complete; the dependent becomes available', async () => {
     const { http } = await startTestServer();
-    await http.post('/api/v1/tasks', { tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }] });
+    await http.post('/api/v1/tasks', {
+      tasks: [
+        { id: 'a', description: 'a' },
+        { id: 'b', description: 'b', dependencies: ['a'] },
+      ],
+    });
     const slot = await http.post('/api/v1/slots', { workerId: 'w' });
     expect(slot.status).toBe(201);
     expect(slot.body).toMatchObject({ created: true, slot: { slot: 1, worker: 'w' } });
@@ -83,13 +112,26 @@ describe('REST /api/v1', () => {
     const done = await http.post('/api/v1/tasks/a/complete', { workerId: 'w', output: 'ok' });
     expect(done.body).toMatchObject({ task: { status: 'done', output: 'ok' }, unblocked: ['b'] });
     const history = await http.get('/api/v1/tasks/a/history');
-    expect(history.body.events.map((e: { type: string }) => e.type)).toEqual(['task.added', 'task.claimed', 'task.started', 'task.completed']);
+    expect(history.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'task.added',
+      'task.claimed',
+      'task.started',
+      'task.completed',
+    ]);
   });
 
   it('claim errors: 409 NOT_CLAIMABLE, SLOT_NOT_HELD, SLOT_BUSY; holder errors: 409 LEASE_LOST', async () => {
     const { http } = await startTestServer();
-    await http.post('/api/v1/tasks', { tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }, { id: 'c', description: 'c' }] });
-    expect((await http.post('/api/v1/tasks/a/claim', { workerId: 'w', slot: 1 })).body.error.code).toBe('SLOT_NOT_HELD');
+    await http.post('/api/v1/tasks', {
+      tasks: [
+        { id: 'a', description: 'a' },
+        { id: 'b', description: 'b', dependencies: ['a'] },
+        { id: 'c', description: 'c' },
+      ],
+    });
+    expect((await http.post('/api/v1/tasks/a/claim', { workerId: 'w', slot: 1 })).body.error.code).toBe(
+      'SLOT_NOT_HELD',
+    );
     await http.post('/api/v1/slots', { workerId: 'w' });
     const blocked = await http.post('/api/v1/tasks/b/claim', { workerId: 'w', slot: 1 });
     expect(blocked.status).toBe(409);
@@ -105,10 +147,20 @@ describe('REST /api/v1', () => {
 
   it('fail with retry, release, reset, cancel, edit, heartbeat, slots, stats, clean-all', async () => {
     const { http } = await startTestServer();
-    await http.post('/api/v1/tasks', { tasks: [{ id: 'a', description: 'a', maxAttempts: 1 }, { id: 'b', description: 'b' }] });
+    await http.post('/api/v1/tasks', {
+      tasks: [
+        { id: 'a', description: 'a', maxAttempts: 1 },
+        { id: 'b', description: 'b' },
+      ],
+    });
     await http.post('/api/v1/claim-next', { workerId: 'w' });
-    expect((await http.post('/api/v1/tasks/a/fail', { workerId: 'w', error: 'boom', retry: true })).body.task).toMatchObject({ status: 'failed', attempts: 1 });
-    expect((await http.post('/api/v1/tasks/a/reset', {})).body.task).toMatchObject({ status: 'available', attempts: 0 });
+    expect(
+      (await http.post('/api/v1/tasks/a/fail', { workerId: 'w', error: 'boom', retry: true })).body.task,
+    ).toMatchObject({ status: 'failed', attempts: 1 });
+    expect((await http.post('/api/v1/tasks/a/reset', {})).body.task).toMatchObject({
+      status: 'available',
+      attempts: 0,
+    });
     expect((await http.post('/api/v1/tasks/a/reset', {})).body.error.code).toBe('INVALID_TRANSITION');
     const edited = await http.patch('/api/v1/tasks/b', { priority: 7 });
     expect(edited.body.task.priority).toBe(7);
@@ -121,7 +173,11 @@ describe('REST /api/v1', () => {
     const slots = await http.get('/api/v1/slots');
     expect(slots.body.slots).toHaveLength(5);
     expect(slots.body.slots[0]).toMatchObject({ slot: 1, free: false, worker: 'w' });
-    expect((await http.post('/api/v1/slots/1/release', { workerId: 'w' })).body).toEqual({ slot: 1, released: true, releasedTask: null });
+    expect((await http.post('/api/v1/slots/1/release', { workerId: 'w' })).body).toEqual({
+      slot: 1,
+      released: true,
+      releasedTask: null,
+    });
     expect((await http.post('/api/v1/slots/x/release', {})).status).toBe(400);
     const stats = await http.get('/api/v1/stats');
     expect(stats.body).toMatchObject({ total: 2, tasks: { available: 1, cancelled: 1 }, slots: { total: 5, held: 0 } });
@@ -130,15 +186,34 @@ describe('REST /api/v1', () => {
 
   it('claim-next without work answers {task:null}; with work, the best task', async () => {
     const { http } = await startTestServer();
-    expect((await http.post('/api/v1/claim-next', { workerId: 'w' })).body).toEqual({ task: null, slot: null, resumed: false });
-    await http.post('/api/v1/tasks', { tasks: [{ id: 'low', description: 'x' }, { id: 'high', description: 'x', priority: 3 }] });
-    expect((await http.post('/api/v1/claim-next', { workerId: 'w' })).body).toMatchObject({ task: { id: 'high' }, slot: 1 });
-    expect((await http.post('/api/v1/claim-next', { workerId: 'w', wait: 61 })).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await http.post('/api/v1/claim-next', { workerId: 'w' })).body).toEqual({
+      task: null,
+      slot: null,
+      resumed: false,
+    });
+    await http.post('/api/v1/tasks', {
+      tasks: [
+        { id: 'low', description: 'x' },
+        { id: 'high', description: 'x', priority: 3 },
+      ],
+    });
+    expect((await http.post('/api/v1/claim-next', { workerId: 'w' })).body).toMatchObject({
+      task: { id: 'high' },
+      slot: 1,
+    });
+    expect((await http.post('/api/v1/claim-next', { workerId: 'w', wait: 61 })).body.error.code).toBe(
+      'VALIDATION_FAILED',
+    );
   });
 
   it('events: after a seq, with a limit', async () => {
     const { http } = await startTestServer();
-    await http.post('/api/v1/tasks', { tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b' }] });
+    await http.post('/api/v1/tasks', {
+      tasks: [
+        { id: 'a', description: 'a' },
+        { id: 'b', description: 'b' },
+      ],
+    });
     const all = await http.get('/api/v1/events');
     expect(all.body.events.map((e: { taskId: string }) => e.taskId)).toEqual(['a', 'b']);
     const after = await http.get(`/api/v1/events?afterSeq=${all.body.events[0].seq}`);

@@ -18,7 +18,11 @@ describe('retention', () => {
     let maxEvents = 0;
     let maxTasks = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      const tasks = Array.from({ length: PER_ROUND }, (_, i) => ({ id: `r${round}-t${i}`, description: `round ${round} task ${i}`, ...(i > 0 && i % 10 === 0 ? { dependencies: [`r${round}-t${i - 1}`] } : {}) }));
+      const tasks = Array.from({ length: PER_ROUND }, (_, i) => ({
+        id: `r${round}-t${i}`,
+        description: `round ${round} task ${i}`,
+        ...(i > 0 && i % 10 === 0 ? { dependencies: [`r${round}-t${i - 1}`] } : {}),
+      }));
       expect((await http.post('/api/v1/tasks', { tasks })).status).toBe(201);
       let done = 0;
       await Promise.all(
@@ -53,12 +57,17 @@ describe('retention', () => {
     expect(maxTasks).toBeLessThanOrEqual(3 * PER_ROUND);
 
     const metrics = (await http.get('/metrics')).body as string;
-    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"=]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    const value = (series: string) =>
+      Number(new RegExp(`^${series.replace(/[{}"=]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1]);
     expect(value('tc_retention_passes_total')).toBeGreaterThanOrEqual(ROUNDS);
-    expect(value('tc_retention_pruned_total{kind="events"}')).toBe(lastSeq - (await server.store.events({ limit: 1000 })).length);
+    expect(value('tc_retention_pruned_total{kind="events"}')).toBe(
+      lastSeq - (await server.store.events({ limit: 1000 })).length,
+    );
     expect(value('tc_retention_pruned_total{kind="tasks"}')).toBeGreaterThan((ROUNDS - 3) * PER_ROUND - 1);
     // The pruner keeps running every 5 ms, so the JSON read a moment later has at least as many passes.
-    expect((await http.get('/api/v1/stats')).body.server.retention.passes).toBeGreaterThanOrEqual(value('tc_retention_passes_total'));
+    expect((await http.get('/api/v1/stats')).body.server.retention.passes).toBeGreaterThanOrEqual(
+      value('tc_retention_passes_total'),
+    );
   }, 120_000);
 
   it('is off for tasks by default; --retain-events and --retain-done take durations or off; --project-slots and --metrics-token parse', async () => {
@@ -66,12 +75,19 @@ describe('retention', () => {
     expect(DEFAULTS.retainDoneMs).toBeNull();
     expect(DEFAULTS.retainEventsMs).toBe(30 * 86_400_000);
     const parsed = parseConfig(['--retain-events', '7d', '--retain-done', '12h'], {});
-    expect(parsed).toMatchObject({ kind: 'serve', config: { retainEventsMs: 7 * 86_400_000, retainDoneMs: 12 * 3_600_000 } });
+    expect(parsed).toMatchObject({
+      kind: 'serve',
+      config: { retainEventsMs: 7 * 86_400_000, retainDoneMs: 12 * 3_600_000 },
+    });
     expect(parseConfig(['--retain-events', 'off'], {})).toMatchObject({ config: { retainEventsMs: null } });
     expect(() => parseConfig(['--retain-done', '5s'], {})).toThrow(/at least 1m/);
     expect(() => parseConfig(['--retain-done', 'weekly'], {})).toThrow(/not a duration/);
-    expect(parseConfig(['--project-slots', 'alpha=10, beta=2', '--metrics-token', 'm'], {})).toMatchObject({ config: { projectSlots: { alpha: 10, beta: 2 }, metricsToken: 'm' } });
-    expect(parseConfig([], { TC_PROJECT_SLOTS: 'ops=3', TC_METRICS_TOKEN: 'x' })).toMatchObject({ config: { projectSlots: { ops: 3 }, metricsToken: 'x' } });
+    expect(parseConfig(['--project-slots', 'alpha=10, beta=2', '--metrics-token', 'm'], {})).toMatchObject({
+      config: { projectSlots: { alpha: 10, beta: 2 }, metricsToken: 'm' },
+    });
+    expect(parseConfig([], { TC_PROJECT_SLOTS: 'ops=3', TC_METRICS_TOKEN: 'x' })).toMatchObject({
+      config: { projectSlots: { ops: 3 }, metricsToken: 'x' },
+    });
     expect(() => parseConfig(['--project-slots', 'alpha=0'], {})).toThrow(/project=slots/);
     expect(() => parseConfig(['--project-slots', 'alpha'], {})).toThrow(/project=slots/);
   });

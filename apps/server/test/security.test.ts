@@ -2,6 +2,7 @@
 import { request } from 'node:http';
 import { io as connect } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
+import { fakeClock } from '@task-coordinator/core/testing';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { DEFAULTS, parseConfig, ROUTES, startServer, StartupError } from '../src/index.js';
@@ -20,7 +21,10 @@ function rawRequest(port: number, path: string, headers: Record<string, string>,
   });
 }
 
-function socketError(url: string, auth: Record<string, unknown>): Promise<{ message: string; data?: { code?: string } }> {
+function socketError(
+  url: string,
+  auth: Record<string, unknown>,
+): Promise<{ message: string; data?: { code?: string } }> {
   return new Promise((resolve) => {
     const socket = connect(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
     socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
@@ -40,7 +44,9 @@ describe('with a token', () => {
   it('every REST route, original endpoint and /mcp answers 401 without the token or with a wrong one', async () => {
     const server = await startTestServer({ token });
     const every = [
-      ...ROUTES.map((r) => [r.method.toUpperCase(), `/api/v1${r.path.replace(':id', 'x').replace(':slot', '1')}`] as const),
+      ...ROUTES.map(
+        (r) => [r.method.toUpperCase(), `/api/v1${r.path.replace(':id', 'x').replace(':slot', '1')}`] as const,
+      ),
       ...LEGACY_ROUTES,
       ['GET', '/api/openapi.json'],
       ['GET', '/api/v1/no-such-route'],
@@ -49,9 +55,16 @@ describe('with a token', () => {
       ['DELETE', '/mcp'],
     ] as const;
     expect(every.length).toBeGreaterThan(30);
-    for (const anonymous of [client(server.apiUrl), client(server.apiUrl, 'wrong-token'), client(server.apiUrl, `${token}x`)]) {
+    for (const anonymous of [
+      client(server.apiUrl),
+      client(server.apiUrl, 'wrong-token'),
+      client(server.apiUrl, `${token}x`),
+    ]) {
       for (const [method, path] of every) {
-        const res = method === 'GET' ? await anonymous.get(path) : await anonymous.raw(path, { method, headers: { 'content-type': 'application/json' }, body: '{}' });
+        const res =
+          method === 'GET'
+            ? await anonymous.get(path)
+            : await anonymous.raw(path, { method, headers: { 'content-type': 'application/json' }, body: '{}' });
         expect(res.status, `${method} ${path}`).toBe(401);
         expect(res.headers.get('www-authenticate')).toContain('Bearer');
         const code = res.body.error?.code ?? res.body.code;
@@ -68,7 +81,11 @@ describe('with a token', () => {
     expect(open.status).toBe(200);
     expect(open.body).toEqual({ status: 'ok' });
     const full = await server.http.get('/api/health');
-    expect(full.body).toMatchObject({ status: 'ok', store: { kind: 'sqlite', reachable: true }, version: expect.any(String) });
+    expect(full.body).toMatchObject({
+      status: 'ok',
+      store: { kind: 'sqlite', reachable: true },
+      version: expect.any(String),
+    });
   });
 
   it('Socket.IO refuses a handshake without the token or with a wrong one, and accepts the right one', async () => {
@@ -81,12 +98,20 @@ describe('with a token', () => {
 
 describe('binding', () => {
   it('refuses a non-loopback bind without a token, unless told --insecure', async () => {
-    const error = await startServer({ ...DEFAULTS, host: '0.0.0.0', port: 0, dashboardPort: null, db: tempDb() }).catch((e: unknown) => e);
+    const error = await startServer({ ...DEFAULTS, host: '0.0.0.0', port: 0, dashboardPort: null, db: tempDb() }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(StartupError);
     expect((error as Error).message).toContain('without a token');
-    const insecure = await startServer({ ...DEFAULTS, host: '0.0.0.0', port: 0, dashboardPort: null, db: tempDb(), insecure: true }, { log: () => undefined });
+    const insecure = await startServer(
+      { ...DEFAULTS, host: '0.0.0.0', port: 0, dashboardPort: null, db: tempDb(), insecure: true },
+      { log: () => undefined },
+    );
     await insecure.close();
-    const withToken = await startServer({ ...DEFAULTS, host: '0.0.0.0', port: 0, dashboardPort: null, db: tempDb(), token: 't' }, { log: () => undefined });
+    const withToken = await startServer(
+      { ...DEFAULTS, host: '0.0.0.0', port: 0, dashboardPort: null, db: tempDb(), token: 't' },
+      { log: () => undefined },
+    );
     await withToken.close();
   });
 });
@@ -105,10 +130,19 @@ describe('DNS rebinding and cross-site requests', () => {
   it('a cross-site request is refused even without CORS (a simple POST would otherwise go through)', async () => {
     const { port, http } = await startTestServer();
     await http.post('/api/v1/tasks', { id: 'keep-me', description: 'x' });
-    const wipe = await rawRequest(port, '/api/clean-all-tasks', { host: `127.0.0.1:${port}`, origin: 'https://evil.example', 'content-type': 'text/plain' }, 'POST', 'x');
+    const wipe = await rawRequest(
+      port,
+      '/api/clean-all-tasks',
+      { host: `127.0.0.1:${port}`, origin: 'https://evil.example', 'content-type': 'text/plain' },
+      'POST',
+      'x',
+    );
     expect(wipe.status).toBe(403);
     expect((await http.get('/api/v1/tasks/keep-me')).status).toBe(200);
-    const sameOrigin = await rawRequest(port, '/api/v1/tasks', { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}` });
+    const sameOrigin = await rawRequest(port, '/api/v1/tasks', {
+      host: `127.0.0.1:${port}`,
+      origin: `http://127.0.0.1:${port}`,
+    });
     expect(sameOrigin.status).toBe(200);
     const res = await http.get('/api/v1/tasks', { headers: { origin: 'https://evil.example' } });
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
@@ -138,7 +172,11 @@ describe('bounded input, quiet errors', () => {
   it('no answer carries a stack trace', async () => {
     const { http } = await startTestServer();
     for (const res of [
-      await http.raw('/api/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"description": ' }),
+      await http.raw('/api/v1/tasks', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"description": ',
+      }),
       await http.post('/api/v1/tasks', { description: 42 }),
       await http.get('/api/v1/tasks/%E0%A4%A'),
       await http.post('/api/update-task', { taskId: {}, status: 'done' }),
@@ -157,21 +195,33 @@ describe('named tokens and the audit trail', () => {
 
   it('each named token gets in; the unnamed one keeps working beside them; anything else is 401', async () => {
     const server = await startTestServer({ token: 'plain', tokens });
-    for (const secret of ['plain', 'alice-secret', 'bot-secret']) expect((await client(server.apiUrl, secret).get('/api/v1/tasks')).status).toBe(200);
-    for (const secret of ['alice', 'alice:alice-secret', 'bot-secre', 'plainplain']) expect((await client(server.apiUrl, secret).get('/api/v1/tasks')).status).toBe(401);
+    for (const secret of ['plain', 'alice-secret', 'bot-secret'])
+      expect((await client(server.apiUrl, secret).get('/api/v1/tasks')).status).toBe(200);
+    for (const secret of ['alice', 'alice:alice-secret', 'bot-secre', 'plainplain'])
+      expect((await client(server.apiUrl, secret).get('/api/v1/tasks')).status).toBe(401);
     expect(await socketError(server.apiUrl, { token: 'bot-secret' })).toEqual({ message: 'connected' });
     expect(await socketError(server.apiUrl, { token: 'alice' })).toMatchObject({ message: 'UNAUTHORIZED' });
   });
 
   it('every change records the token name and the worker that made it (REST, original endpoints, /mcp); the sweeper records none', async () => {
-    const server = await startTestServer({ tokens, leaseTtlMs: 1000 });
+    // The injected clock: the bot's lease runs out when the test says so, not when a busy machine is slow.
+    const clock = fakeClock(Date.now());
+    const server = await startTestServer({ tokens, leaseTtlMs: 1000 }, { clock: clock.now });
     const alice = client(server.apiUrl, 'alice-secret');
     const bot = client(server.apiUrl, 'bot-secret');
-    await alice.post('/api/v1/tasks', { tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b' }, { id: 'c', description: 'c' }] });
+    await alice.post('/api/v1/tasks', {
+      tasks: [
+        { id: 'a', description: 'a' },
+        { id: 'b', description: 'b' },
+        { id: 'c', description: 'c' },
+      ],
+    });
     await bot.post('/api/v1/claim-next', { workerId: 'bot-1' }, { headers: { 'x-worker-id': 'bot-1' } });
     await alice.post('/api/claim-worker-slot');
     // Over /mcp, with the SDK's client: the session's worker.
-    const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), { requestInit: { headers: { authorization: 'Bearer alice-secret', 'x-worker-id': 'alice-agent' } } });
+    const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), {
+      requestInit: { headers: { authorization: 'Bearer alice-secret', 'x-worker-id': 'alice-agent' } },
+    });
     const mcp = new McpClient({ name: 'audit-test', version: '1.0.0' });
     await mcp.connect(transport);
     const claimed = await mcp.callTool({ name: 'claim_next_task', arguments: {} });
@@ -179,7 +229,11 @@ describe('named tokens and the audit trail', () => {
     await transport.terminateSession();
     await mcp.close();
 
-    const history = async (id: string) => (await alice.get(`/api/v1/tasks/${id}/history`)).body.events as Array<{ type: string; data: { actor?: unknown } }>;
+    const history = async (id: string) =>
+      (await alice.get(`/api/v1/tasks/${id}/history`)).body.events as Array<{
+        type: string;
+        data: { actor?: unknown };
+      }>;
     expect((await history('a')).map((e) => [e.type, e.data.actor])).toEqual([
       ['task.added', { token: 'alice' }],
       ['task.claimed', { token: 'ci-bot', worker: 'bot-1' }],
@@ -188,20 +242,17 @@ describe('named tokens and the audit trail', () => {
     expect(b[1]).toMatchObject({ type: 'task.claimed', data: { actor: { token: 'alice', worker: 'alice-agent' } } });
     // Closing the session gave its task back, recorded as the same worker.
     expect(b[2]).toMatchObject({ type: 'task.released', data: { actor: { token: 'alice', worker: 'alice-agent' } } });
-    const events = (await alice.get('/api/v1/events?limit=100')).body.events as Array<{ type: string; slot: number | null; data: { actor?: unknown } }>;
+    const events = (await alice.get('/api/v1/events?limit=100')).body.events as Array<{
+      type: string;
+      slot: number | null;
+      data: { actor?: unknown };
+    }>;
     expect(events.find((e) => e.type === 'slot.claimed' && e.slot === 2)?.data.actor).toEqual({ token: 'alice' });
     // The bot's lease runs out: the sweeper's change has no actor.
+    clock.advance(10_000);
     await server.sweep();
-    const expired = await (async () => {
-      for (let i = 0; i < 100; i++) {
-        await server.sweep();
-        const found = (await history('a')).find((e) => e.type === 'task.expired');
-        if (found) return found;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      return null;
-    })();
-    expect(expired).not.toBeNull();
+    const expired = (await history('a')).find((e) => e.type === 'task.expired');
+    expect(expired).toBeDefined();
     expect(expired!.data.actor).toBeUndefined();
   });
 
@@ -211,8 +262,17 @@ describe('named tokens and the audit trail', () => {
       if (parsed.kind !== 'serve') throw new Error('not serve');
       return parsed.config;
     };
-    expect(serve(['--token', 'alice:s1', '--token', 'bob:s2', '--token', 'plain'])).toMatchObject({ token: 'plain', tokens: [{ name: 'alice', secret: 's1' }, { name: 'bob', secret: 's2' }] });
-    expect(serve([], { TC_TOKENS: 'alice:s1, bob:s2', TC_TOKEN: 'x:y' })).toMatchObject({ token: 'x:y', tokens: [{ name: 'alice' }, { name: 'bob' }] });
+    expect(serve(['--token', 'alice:s1', '--token', 'bob:s2', '--token', 'plain'])).toMatchObject({
+      token: 'plain',
+      tokens: [
+        { name: 'alice', secret: 's1' },
+        { name: 'bob', secret: 's2' },
+      ],
+    });
+    expect(serve([], { TC_TOKENS: 'alice:s1, bob:s2', TC_TOKEN: 'x:y' })).toMatchObject({
+      token: 'x:y',
+      tokens: [{ name: 'alice' }, { name: 'bob' }],
+    });
     expect(serve(['--token', 'abc'])).toMatchObject({ token: 'abc', tokens: [] });
     expect(() => serve(['--token', 'a:1', '--token', 'a:2'])).toThrow(/twice/);
     expect(() => serve(['--token', 'a:1', '--token', 'b:1'])).toThrow(/same secret/);
@@ -224,14 +284,23 @@ describe('named tokens and the audit trail', () => {
   });
 
   it('a non-loopback bind with only named tokens is allowed (they are tokens)', async () => {
-    const server = await startServer({ ...DEFAULTS, host: '0.0.0.0', port: 0, dashboardPort: null, db: tempDb(), tokens }, { log: () => undefined });
+    const server = await startServer(
+      { ...DEFAULTS, host: '0.0.0.0', port: 0, dashboardPort: null, db: tempDb(), tokens },
+      { log: () => undefined },
+    );
     await server.close();
   });
 });
 
 describe('rate limiting', () => {
   it('an abusive client gets 429 RATE_LIMITED (with Retry-After) while another client goes on untouched', async () => {
-    const server = await startTestServer({ tokens: [{ name: 'abuser', secret: 'abuse' }, { name: 'polite', secret: 'nice' }], rateLimit: { perSecond: 1, burst: 5 } });
+    const server = await startTestServer({
+      tokens: [
+        { name: 'abuser', secret: 'abuse' },
+        { name: 'polite', secret: 'nice' },
+      ],
+      rateLimit: { perSecond: 1, burst: 5 },
+    });
     const abuser = client(server.apiUrl, 'abuse');
     const polite = client(server.apiUrl, 'nice');
     // 40 requests at once: the bucket holds 5 and refills one a second.
@@ -245,7 +314,12 @@ describe('rate limiting', () => {
     expect(legacy.body).toMatchObject({ success: false, code: 'RATE_LIMITED' });
     // A Socket.IO handshake is an HTTP request too: limited by the token in its Authorization header.
     const refused = await new Promise<string>((resolve) => {
-      const socket = connect(server.apiUrl, { extraHeaders: { authorization: 'Bearer abuse' }, transports: ['websocket'], reconnection: false, forceNew: true });
+      const socket = connect(server.apiUrl, {
+        extraHeaders: { authorization: 'Bearer abuse' },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+      });
       socket.on('connect_error', (error) => {
         socket.disconnect();
         resolve(error.message);

@@ -5,7 +5,9 @@ import { startTestServer } from './helpers.js';
 describe('GET /api/v1/stats/throughput', () => {
   it('counts completions, failures and additions in the current minute, with the queue depth, per project', async () => {
     const server = await startTestServer();
-    await server.http.post('/api/v1/tasks', { tasks: [1, 2, 3, 4].map((n) => ({ id: `t${n}`, description: `task ${n}`, maxAttempts: 1 })) });
+    await server.http.post('/api/v1/tasks', {
+      tasks: [1, 2, 3, 4].map((n) => ({ id: `t${n}`, description: `task ${n}`, maxAttempts: 1 })),
+    });
     await server.http.post('/api/v1/tasks?project=other', { id: 'elsewhere', description: 'another project' });
     for (const outcome of ['complete', 'complete', 'fail'] as const) {
       const claim = await server.http.post('/api/v1/claim-next', { workerId: 'w' });
@@ -15,10 +17,23 @@ describe('GET /api/v1/stats/throughput', () => {
     expect(res.status).toBe(200);
     expect(res.body.project).toBe('default');
     expect(res.body.minutes).toHaveLength(60);
-    const minutes = res.body.minutes as Array<{ at: number; completed: number; failed: number; added: number; queueDepth: number | null }>;
+    const minutes = res.body.minutes as Array<{
+      at: number;
+      completed: number;
+      failed: number;
+      added: number;
+      queueDepth: number | null;
+    }>;
     expect(minutes.map((m) => m.at)).toEqual([...minutes.map((m) => m.at)].sort((a, b) => a - b));
     expect(minutes.at(-1)!.at).toBeLessThanOrEqual(Date.now());
-    const totals = minutes.reduce((sum, m) => ({ completed: sum.completed + m.completed, failed: sum.failed + m.failed, added: sum.added + m.added }), { completed: 0, failed: 0, added: 0 });
+    const totals = minutes.reduce(
+      (sum, m) => ({
+        completed: sum.completed + m.completed,
+        failed: sum.failed + m.failed,
+        added: sum.added + m.added,
+      }),
+      { completed: 0, failed: 0, added: 0 },
+    );
     expect(totals).toEqual({ completed: 2, failed: 1, added: 4 });
     expect(minutes.at(-1)!.queueDepth).toBe(1);
     const other = await server.http.get('/api/v1/stats/throughput?project=other');
@@ -30,7 +45,9 @@ describe('GET /api/v1/stats/throughput', () => {
     const res = await server.http.get('/api/v1/stats/throughput?project=quiet');
     expect(res.status).toBe(200);
     expect(res.body.minutes).toHaveLength(60);
-    expect(res.body.minutes.every((m: { completed: number; added: number }) => m.completed === 0 && m.added === 0)).toBe(true);
+    expect(
+      res.body.minutes.every((m: { completed: number; added: number }) => m.completed === 0 && m.added === 0),
+    ).toBe(true);
     expect(res.body.minutes.at(-1).queueDepth).toBe(0);
     expect(res.body.minutes.at(0).queueDepth).toBeNull();
   });

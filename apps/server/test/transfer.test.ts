@@ -18,8 +18,7 @@ afterAll(async () => {
   await client.end();
 });
 
-
-/** A SQLite board with two projects, every kind of status, held slots and a dependency graph. */
+/** A SQLite board with two projects, every kind of status, held slots, a file reservation and a dependency graph. */
 async function sqliteBoard(): Promise<string> {
   const db = tempDb();
   const { http, close } = await startTestServer({ db });
@@ -33,13 +32,17 @@ async function sqliteBoard(): Promise<string> {
       { id: 'held', description: 'Held at export time' },
     ],
   });
-  await http.post('/api/v1/tasks', { project: 'ops', tasks: [{ id: 'schema', description: 'Same id, other project' }] });
+  await http.post('/api/v1/tasks', {
+    project: 'ops',
+    tasks: [{ id: 'schema', description: 'Same id, other project' }],
+  });
   await http.post('/api/v1/claim-next', { workerId: 'w1' });
   await http.post('/api/v1/tasks/schema/complete', { workerId: 'w1', output: 'schema.sql' });
   await http.post('/api/v1/tasks/flaky/claim', { workerId: 'w1', slot: 1 });
   await http.post('/api/v1/tasks/flaky/fail', { workerId: 'w1', error: 'broken' });
   await http.post('/api/v1/tasks/dropped/cancel', { reason: 'not needed' });
-  await http.post('/api/v1/claim-next', { workerId: 'w2', labels: [] });
+  const held = await http.post('/api/v1/claim-next', { workerId: 'w2', labels: [] });
+  await http.post(`/api/v1/tasks/${held.body.task.id}/reservations`, { workerId: 'w2', patterns: ['src/ui/**'] });
   await http.post('/api/v1/claim-next', { workerId: 'w3', project: 'ops' });
   await close();
   return db;
@@ -47,10 +50,15 @@ async function sqliteBoard(): Promise<string> {
 
 async function snapshotOf(store: Store) {
   const projects = (await store.overview()).map((p) => p.project);
-  const out: Record<string, unknown> = { projects, events: await store.events({ limit: 1000 }), lastSeq: (await store.stats()).lastSeq };
+  const out: Record<string, unknown> = {
+    projects,
+    events: await store.events({ limit: 1000 }),
+    lastSeq: (await store.stats()).lastSeq,
+  };
   for (const project of projects) {
     out[`tasks:${project}`] = (await store.listTasks({ project, limit: 1000 })).tasks;
     out[`slots:${project}`] = await store.listSlots({ project });
+    out[`reservations:${project}`] = (await store.listReservations({ project })).reservations;
     out[`history:${project}:schema`] = await store.taskHistory({ project, taskId: 'schema' });
   }
   return out;
@@ -62,14 +70,19 @@ describe('export --format jsonl / import', () => {
     const file = `${tempDb()}.jsonl`;
     const exported = await runCli(['export', '--format', 'jsonl', file, '--db', db]);
     expect(exported.code, exported.stderr).toBe(0);
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { kind: string });
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string });
     expect(lines[0]).toMatchObject({ kind: 'header', format: 'task-coordinator-board', version: 1, from: 'sqlite' });
     expect(lines.filter((l) => l.kind === 'task')).toHaveLength(7);
 
     const target = tempDb();
     const imported = await runCli(['import', file, '--db', target]);
     expect(imported.code, imported.stderr).toBe(0);
-    expect(imported.stdout).toMatch(/^imported 7 tasks, 3 held slots and \d+ events into the sqlite store/);
+    expect(imported.stdout).toMatch(
+      /^imported 7 tasks, 3 held slots, 1 file reservations and \d+ events into the sqlite store/,
+    );
     const [a, b] = [await openSqliteStore({ file: db }), await openSqliteStore({ file: target })];
     try {
       expect(await snapshotOf(b)).toEqual(await snapshotOf(a));
@@ -100,40 +113,47 @@ describe('export --format jsonl / import', () => {
     }
   }, 60_000);
 
-  it.skipIf(!url)('SQLite → JSON Lines → PostgreSQL: the same board and history, and the board goes on there', async () => {
-    const db = await sqliteBoard();
-    const file = `${tempDb()}.jsonl`;
-    expect((await runCli(['export', file, '--db', db])).code).toBe(0);
-    const schema = `tc_transfer_${randomBytes(4).toString('hex')}`;
-    schemas.push(schema);
-    const imported = await runCli(['import', file, '--database-url', url, '--database-schema', schema]);
-    expect(imported.code, imported.stderr).toBe(0);
-    expect(imported.stdout).toContain('into the postgres store');
+  it.skipIf(!url)(
+    'SQLite → JSON Lines → PostgreSQL: the same board and history, and the board goes on there',
+    async () => {
+      const db = await sqliteBoard();
+      const file = `${tempDb()}.jsonl`;
+      expect((await runCli(['export', file, '--db', db])).code).toBe(0);
+      const schema = `tc_transfer_${randomBytes(4).toString('hex')}`;
+      schemas.push(schema);
+      const imported = await runCli(['import', file, '--database-url', url, '--database-schema', schema]);
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(imported.stdout).toContain('into the postgres store');
 
-    const a = await openSqliteStore({ file: db });
-    const b = await openPostgresStore({ connectionString: url, schema });
-    try {
-      expect(await snapshotOf(b)).toEqual(await snapshotOf(a));
-      const lastSeq = (await b.stats()).lastSeq;
-      const held = (await b.listTasks({ status: ['claimed'] })).tasks[0]!;
-      await b.completeTask({ taskId: held.id, workerId: held.worker! });
-      expect((await b.events({ afterSeq: lastSeq })).map((e) => e.seq)[0]).toBe(lastSeq + 1);
-    } finally {
-      await a.close();
-      await b.close();
-    }
+      const a = await openSqliteStore({ file: db });
+      const b = await openPostgresStore({ connectionString: url, schema });
+      try {
+        expect(await snapshotOf(b)).toEqual(await snapshotOf(a));
+        const lastSeq = (await b.stats()).lastSeq;
+        const held = (await b.listTasks({ status: ['claimed'] })).tasks[0]!;
+        await b.completeTask({ taskId: held.id, workerId: held.worker! });
+        expect((await b.events({ afterSeq: lastSeq })).map((e) => e.seq)[0]).toBe(lastSeq + 1);
+      } finally {
+        await a.close();
+        await b.close();
+      }
 
-    // And back: PostgreSQL → JSON Lines → SQLite holds the same again.
-    const back = `${tempDb()}.jsonl`;
-    expect((await runCli(['export', back, '--database-url', url, '--database-schema', schema])).code).toBe(0);
-    const target = tempDb();
-    expect((await runCli(['import', back, '--db', target])).code).toBe(0);
-    const [p, s] = [await openPostgresStore({ connectionString: url, schema }), await openSqliteStore({ file: target })];
-    try {
-      expect(await snapshotOf(s)).toEqual(await snapshotOf(p));
-    } finally {
-      await p.close();
-      await s.close();
-    }
-  }, 60_000);
+      // And back: PostgreSQL → JSON Lines → SQLite holds the same again.
+      const back = `${tempDb()}.jsonl`;
+      expect((await runCli(['export', back, '--database-url', url, '--database-schema', schema])).code).toBe(0);
+      const target = tempDb();
+      expect((await runCli(['import', back, '--db', target])).code).toBe(0);
+      const [p, s] = [
+        await openPostgresStore({ connectionString: url, schema }),
+        await openSqliteStore({ file: target }),
+      ];
+      try {
+        expect(await snapshotOf(s)).toEqual(await snapshotOf(p));
+      } finally {
+        await p.close();
+        await s.close();
+      }
+    },
+    60_000,
+  );
 });

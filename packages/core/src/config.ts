@@ -1,3 +1,4 @@
+import type { ClaimHints } from './rules/claim-hints.js';
 // The settings the rules depend on, with the defaults DESIGN.md gives.
 import type { Instant } from './model.js';
 import { DEFAULT_MAX_ATTEMPTS, LIMITS } from './schemas.js';
@@ -28,13 +29,27 @@ export function resolveConfig(partial: Partial<CoordinatorConfig> = {}): Coordin
   }
   for (const [project, slots] of Object.entries(config.projectSlots)) {
     if (!Number.isInteger(slots) || slots < 1 || slots > LIMITS.slotMax) {
-      throw new DomainError('VALIDATION_FAILED', `slots of project ${project} must be an integer from 1 to ${LIMITS.slotMax}`);
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `slots of project ${project} must be an integer from 1 to ${LIMITS.slotMax}`,
+      );
     }
   }
-  if (!Number.isInteger(config.leaseTtlMs) || config.leaseTtlMs < LIMITS.leaseTtlMinMs || config.leaseTtlMs > LIMITS.leaseTtlMaxMs) {
-    throw new DomainError('VALIDATION_FAILED', `lease TTL must be from ${LIMITS.leaseTtlMinMs} ms to ${LIMITS.leaseTtlMaxMs} ms`);
+  if (
+    !Number.isInteger(config.leaseTtlMs) ||
+    config.leaseTtlMs < LIMITS.leaseTtlMinMs ||
+    config.leaseTtlMs > LIMITS.leaseTtlMaxMs
+  ) {
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `lease TTL must be from ${LIMITS.leaseTtlMinMs} ms to ${LIMITS.leaseTtlMaxMs} ms`,
+    );
   }
-  if (!Number.isInteger(config.defaultMaxAttempts) || config.defaultMaxAttempts < 1 || config.defaultMaxAttempts > LIMITS.maxAttemptsMax) {
+  if (
+    !Number.isInteger(config.defaultMaxAttempts) ||
+    config.defaultMaxAttempts < 1 ||
+    config.defaultMaxAttempts > LIMITS.maxAttemptsMax
+  ) {
     throw new DomainError('VALIDATION_FAILED', `maxAttempts must be from 1 to ${LIMITS.maxAttemptsMax}`);
   }
   return config;
@@ -50,4 +65,6 @@ export interface RuleContext {
   now: Instant;
   config: CoordinatorConfig;
   newId: () => string;
+  /** Read plans of claim-next kept between calls (see rules/claim-hints.ts); none: every call plans afresh. */
+  claimHints?: ClaimHints;
 }

@@ -1,7 +1,18 @@
 // The Store every database gets: validates input, runs the rule as a program on the backend, fans out events.
 import { resolveConfig, slotsFor, type CoordinatorConfig, type RuleContext } from './config.js';
 import { DomainError } from './errors.js';
-import { TASK_STATUSES, type Actor, type BoardStats, type Instant, type ProjectOverview, type SlotView, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from './model.js';
+import {
+  TASK_STATUSES,
+  type Actor,
+  type BoardStats,
+  type Instant,
+  type ProjectOverview,
+  type SlotView,
+  type Task,
+  type TaskDetail,
+  type TaskEvent,
+  type TaskStatus,
+} from './model.js';
 import type { Program } from './engine/program.js';
 import {
   AddTasksInputSchema,
@@ -12,7 +23,6 @@ import {
   CleanAllInputSchema,
   CompleteTaskInputSchema,
   CreateTaskInputSchema,
-  DEFAULT_PROJECT,
   EditTaskInputSchema,
   EventsQuerySchema,
   ExpireLeasesInputSchema,
@@ -20,14 +30,27 @@ import {
   GetTaskInputSchema,
   HeartbeatInputSchema,
   HistoryQuerySchema,
+  ListSlotsQuerySchema,
   ListTasksQuerySchema,
-  ProjectSchema,
+  ProjectOrDefaultSchema,
   PruneInputSchema,
   ReleaseSlotInputSchema,
   ReleaseTaskInputSchema,
   ResetTaskInputSchema,
+  ResetTasksInputSchema,
   StartTaskInputSchema,
   StatsQuerySchema,
+  AddNoteInputSchema,
+  AnswerQuestionInputSchema,
+  ApproveTaskInputSchema,
+  AskQuestionInputSchema,
+  RejectTaskInputSchema,
+  LIMITS,
+  type AddNoteInput,
+  type AnswerQuestionInput,
+  type ApproveTaskInput,
+  type AskQuestionInput,
+  type RejectTaskInput,
   type AddTasksInput,
   type CancelTaskInput,
   type ClaimNextInput,
@@ -43,24 +66,77 @@ import {
   type GetTaskInput,
   type HeartbeatInput,
   type HistoryQuery,
+  type ListSlotsQuery,
   type ListTasksQuery,
   type PruneInput,
   type ReleaseSlotInput,
   type ReleaseTaskInput,
   type ResetTaskInput,
+  type ResetTasksInput,
   type StartTaskInput,
   type StatsQuery,
 } from './schemas.js';
 import { failValidation, parseInput } from './validate.js';
-import type { Backend, EventListener, PruneResult, Store, StoreKind, TaskPage } from './store.js';
+import type {
+  Backend,
+  EventListener,
+  ImportBatch,
+  NeedsYou,
+  PruneResult,
+  Store,
+  StoreKind,
+  TaskPage,
+} from './store.js';
 import { addTasks, type AddTasksResult } from './rules/add.js';
 import { claimNextTask, claimTask, type ClaimResult } from './rules/claim.js';
-import { completeTask, failTask, releaseTask, startTask, type CompleteResult, type TaskResult } from './rules/holder.js';
+import {
+  completeTask,
+  failTask,
+  releaseTask,
+  startTask,
+  type CompleteResult,
+  type TaskResult,
+} from './rules/holder.js';
 import { cancelTask, cleanAll, editTask, resetTask, type CleanAllResult } from './rules/admin.js';
-import { claimSlot, heartbeat, releaseSlot, type HeartbeatResult, type ReleaseSlotResult, type SlotResult } from './rules/slots.js';
+import { resetTasks, type ResetTasksResult } from './rules/reset-batch.js';
+import {
+  claimSlot,
+  heartbeat,
+  releaseSlot,
+  type HeartbeatResult,
+  type ReleaseSlotResult,
+  type SlotResult,
+} from './rules/slots.js';
 import { expireLeases, type ExpireResult } from './rules/leases.js';
+import { pruneTasks } from './rules/retention.js';
 import { defaultClock, defaultIdGenerator } from './defaults.js';
-import type { ImportBatch } from './board-transfer.js';
+import { answerQuestion, askQuestion } from './rules/questions.js';
+import { approveTask, rejectTask } from './rules/review.js';
+import { addNote } from './rules/notes.js';
+import { deriveAgents, GONE_WINDOW_MS, type AgentView } from './agents.js';
+import { ACTIVE_STATUSES } from './model.js';
+import type { DispatchLease, WebhookCursor } from './rules/webhooks.js';
+import {
+  checkFiles,
+  releaseFiles,
+  reserveFiles,
+  withReservationLifetime,
+  type CheckFilesResult,
+  type ReleasedResult,
+  type ReservationsResult,
+} from './rules/reservations.js';
+import {
+  CheckFilesInputSchema,
+  ListReservationsQuerySchema,
+  ReleaseFilesInputSchema,
+  ReserveFilesInputSchema,
+  type CheckFilesInput,
+  type ListReservationsQuery,
+  type ReleaseFilesInput,
+  type ReserveFilesInput,
+} from './schemas-files.js';
+import { blockedByOf } from './files/conflicts.js';
+import { ClaimHints } from './rules/claim-hints.js';
 
 export interface CoordinatorOptions {
   config?: Partial<CoordinatorConfig>;
@@ -91,7 +167,10 @@ const DEFAULT_PAGE = 100;
 
 function decodeCursor(cursor: string | undefined): number | null {
   if (cursor === undefined) return null;
-  if (!/^[0-9]{1,15}$/.test(cursor)) failValidation('invalid cursor: pass nextCursor from the previous page', [{ path: 'cursor', message: 'not a cursor from this API' }]);
+  if (!/^[0-9]{1,15}$/.test(cursor))
+    failValidation('invalid cursor: pass nextCursor from the previous page', [
+      { path: 'cursor', message: 'not a cursor from this API' },
+    ]);
   return Number(cursor);
 }
 
@@ -99,6 +178,7 @@ export class Coordinator implements Store {
   readonly config: CoordinatorConfig;
   private readonly clock: () => Instant;
   private readonly newId: () => string;
+  private readonly claimHints = new ClaimHints();
   private readonly listeners = new Set<EventListener>();
   private readonly onListenerError: (error: unknown, event: TaskEvent) => void;
   private readonly actor: () => Actor | null;
@@ -126,7 +206,10 @@ export class Coordinator implements Store {
     const actor = this.actor();
     const recorded = actor !== null && (actor.token !== null || actor.worker !== null) ? actor : null;
     const { result, events } = await this.backend.execute((now) => {
-      const program = rule({ now, config: this.config, newId: this.newId }, input);
+      const program = withReservationLifetime(
+        rule({ now, config: this.config, newId: this.newId, claimHints: this.claimHints }, input),
+        now,
+      );
       return recorded === null ? program : stamped(program, recorded);
     }, this.clock);
     if (events.length && !this.backend.feed) this.emit(events);
@@ -158,7 +241,7 @@ export class Coordinator implements Store {
     const { project, ...task } = input;
     const parsed = parseInput(CreateTaskInputSchema, task, 'task');
     const { tasks } = await this.run(addTasks, {
-      project: project === undefined ? DEFAULT_PROJECT : parseInput(ProjectSchema, project, 'project'),
+      project: parseInput(ProjectOrDefaultSchema, project, 'project'),
       tasks: [parsed],
     });
     return tasks[0] as Task;
@@ -192,6 +275,10 @@ export class Coordinator implements Store {
     return this.run(resetTask, parseInput(ResetTaskInputSchema, input, 'reset'));
   }
 
+  async resetTasks(input: ResetTasksInput): Promise<ResetTasksResult> {
+    return this.run(resetTasks, parseInput(ResetTasksInputSchema, input, 'reset'));
+  }
+
   async cancelTask(input: CancelTaskInput): Promise<TaskResult> {
     return this.run(cancelTask, parseInput(CancelTaskInputSchema, input, 'cancel'));
   }
@@ -220,18 +307,113 @@ export class Coordinator implements Store {
     return this.run(expireLeases, parseInput(ExpireLeasesInputSchema, input, 'expire'));
   }
 
+  async askQuestion(input: AskQuestionInput): Promise<TaskResult> {
+    return this.run(askQuestion, parseInput(AskQuestionInputSchema, input, 'ask'));
+  }
+
+  async answerQuestion(input: AnswerQuestionInput): Promise<TaskResult> {
+    return this.run(answerQuestion, parseInput(AnswerQuestionInputSchema, input, 'answer'));
+  }
+
+  async approveTask(input: ApproveTaskInput): Promise<CompleteResult> {
+    return this.run(approveTask, parseInput(ApproveTaskInputSchema, input, 'approve'));
+  }
+
+  async rejectTask(input: RejectTaskInput): Promise<TaskResult> {
+    return this.run(rejectTask, parseInput(RejectTaskInputSchema, input, 'reject'));
+  }
+
+  async addNote(input: AddNoteInput): Promise<TaskResult> {
+    return this.run(addNote, parseInput(AddNoteInputSchema, input, 'note'));
+  }
+
+  async needsYou(input: { project?: string } = {}): Promise<NeedsYou> {
+    const project = parseInput(ProjectOrDefaultSchema, input.project, 'project');
+    const read = (status: TaskStatus) =>
+      this.backend.listTasks({
+        project,
+        statuses: [status],
+        label: null,
+        worker: null,
+        text: null,
+        limit: LIMITS.pageMax,
+        afterOrd: null,
+      });
+    const [questions, reviews] = await Promise.all([read('waiting'), read('review')]);
+    return {
+      questions: questions.tasks,
+      reviews: reviews.tasks,
+      count: questions.tasks.length + reviews.tasks.length,
+    };
+  }
+
+  async agents(input: { project?: string } = {}): Promise<AgentView[]> {
+    const project = parseInput(ProjectOrDefaultSchema, input.project, 'project');
+    const now = this.clock();
+    const [slots, held, ended] = await Promise.all([
+      this.backend.heldSlots(project),
+      this.backend.listTasks({
+        project,
+        statuses: [...ACTIVE_STATUSES],
+        label: null,
+        worker: null,
+        text: null,
+        limit: LIMITS.pageMax,
+        afterOrd: null,
+      }),
+      this.backend.events({
+        project,
+        afterSeq: 0,
+        beforeSeq: null,
+        descending: false,
+        limit: LIMITS.pageMax,
+        taskId: null,
+        workerId: null,
+        types: ['slot.expired', 'slot.released'],
+        since: now - GONE_WINDOW_MS,
+        until: null,
+      }),
+    ]);
+    return deriveAgents(project, slots, held.tasks, ended, now, this.config.leaseTtlMs);
+  }
+
+  async reserveFiles(input: ReserveFilesInput): Promise<ReservationsResult> {
+    return this.run(reserveFiles, parseInput(ReserveFilesInputSchema, input, 'reserve'));
+  }
+
+  async releaseFiles(input: ReleaseFilesInput): Promise<ReleasedResult> {
+    return this.run(releaseFiles, parseInput(ReleaseFilesInputSchema, input, 'release-files'));
+  }
+
+  async checkFiles(input: CheckFilesInput): Promise<CheckFilesResult> {
+    return this.run(checkFiles, parseInput(CheckFilesInputSchema, input, 'check'));
+  }
+
+  async listReservations(input: ListReservationsQuery = {}): Promise<ReservationsResult> {
+    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
+    const q = parseInput(ListReservationsQuerySchema, input, 'query');
+    return {
+      reservations: await this.backend.reservations(q.project, q.worker ?? null, q.taskId ?? null),
+    };
+  }
+
   async getTask(input: GetTaskInput): Promise<TaskDetail> {
-    const { project = DEFAULT_PROJECT, taskId } = parseInput(GetTaskInputSchema, input, 'query');
+    const { project, taskId } = parseInput(GetTaskInputSchema, input, 'query');
     const task = await this.backend.getTask(project, taskId);
     if (!task) throw new DomainError('TASK_NOT_FOUND', `task ${taskId} does not exist`, { taskId, project });
-    return task;
+    const held = ACTIVE_STATUSES.includes(task.status as (typeof ACTIVE_STATUSES)[number]);
+    const [reservations, holdings] = await Promise.all([
+      held ? this.backend.reservations(project, null, taskId) : Promise.resolve([]),
+      task.status === 'available' && task.files.length ? this.backend.holdings(project) : Promise.resolve([]),
+    ]);
+    return { ...task, reservations, blockedBy: holdings.length ? blockedByOf(task.files, holdings, null) : null };
   }
 
   async listTasks(query: ListTasksQuery = {}): Promise<TaskPage> {
     const q = parseInput(ListTasksQuerySchema, query, 'query');
     const limit = q.limit ?? DEFAULT_PAGE;
     const { tasks, lastOrd } = await this.backend.listTasks({
-      project: q.project ?? DEFAULT_PROJECT,
+      project: q.project,
       statuses: q.status?.length ? q.status : null,
       label: q.label ?? null,
       worker: q.worker ?? null,
@@ -242,8 +424,8 @@ export class Coordinator implements Store {
     return { tasks, nextCursor: lastOrd === null ? null : String(lastOrd) };
   }
 
-  async listSlots(input: { project?: string } = {}): Promise<SlotView[]> {
-    const project = input.project === undefined ? DEFAULT_PROJECT : parseInput(ProjectSchema, input.project, 'project');
+  async listSlots(input: ListSlotsQuery = {}): Promise<SlotView[]> {
+    const { project } = parseInput(ListSlotsQuerySchema, input, 'query');
     const held = new Map((await this.backend.heldSlots(project)).map((s) => [s.slot, s] as const));
     const count = Math.max(slotsFor(this.config, project), ...held.keys());
     const views: SlotView[] = [];
@@ -251,22 +433,51 @@ export class Coordinator implements Store {
       const row = held.get(slot);
       views.push(
         row
-          ? { project, slot, free: false, worker: row.worker, taskId: row.taskId, leaseExpiresAt: row.leaseExpiresAt, claimedAt: row.claimedAt, lastSeenAt: row.lastSeenAt }
-          : { project, slot, free: true, worker: null, taskId: null, leaseExpiresAt: null, claimedAt: null, lastSeenAt: null },
+          ? {
+              project,
+              slot,
+              free: false,
+              worker: row.worker,
+              taskId: row.taskId,
+              leaseExpiresAt: row.leaseExpiresAt,
+              claimedAt: row.claimedAt,
+              lastSeenAt: row.lastSeenAt,
+            }
+          : {
+              project,
+              slot,
+              free: true,
+              worker: null,
+              taskId: null,
+              leaseExpiresAt: null,
+              claimedAt: null,
+              lastSeenAt: null,
+            },
       );
     }
     return views;
   }
 
   async stats(query: StatsQuery = {}): Promise<BoardStats> {
-    const project = parseInput(StatsQuerySchema, query, 'query').project ?? DEFAULT_PROJECT;
-    const [counts, slots, lastSeq] = await Promise.all([this.backend.countByStatus(project), this.backend.heldSlots(project), this.backend.lastSeq()]);
-    const tasks = Object.fromEntries(TASK_STATUSES.map((status) => [status, counts[status] ?? 0])) as Record<TaskStatus, number>;
+    const { project } = parseInput(StatsQuerySchema, query, 'query');
+    const [counts, slots, lastSeq] = await Promise.all([
+      this.backend.countByStatus(project),
+      this.backend.heldSlots(project),
+      this.backend.lastSeq(),
+    ]);
+    const tasks = Object.fromEntries(TASK_STATUSES.map((status) => [status, counts[status] ?? 0])) as Record<
+      TaskStatus,
+      number
+    >;
     return {
       project,
       tasks,
       total: TASK_STATUSES.reduce((sum, status) => sum + tasks[status], 0),
-      slots: { total: Math.max(slotsFor(this.config, project), ...slots.map((s) => s.slot)), held: slots.length, busy: slots.filter((s) => s.taskId !== null).length },
+      slots: {
+        total: Math.max(slotsFor(this.config, project), ...slots.map((s) => s.slot)),
+        held: slots.length,
+        busy: slots.filter((s) => s.taskId !== null).length,
+      },
       lastSeq,
     };
   }
@@ -274,14 +485,17 @@ export class Coordinator implements Store {
   async overview(): Promise<ProjectOverview[]> {
     return (await this.backend.overview()).map(({ project, counts, held, busy }) => ({
       project,
-      tasks: Object.fromEntries(TASK_STATUSES.map((status) => [status, counts[status] ?? 0])) as Record<TaskStatus, number>,
+      tasks: Object.fromEntries(TASK_STATUSES.map((status) => [status, counts[status] ?? 0])) as Record<
+        TaskStatus,
+        number
+      >,
       slots: { held, busy },
     }));
   }
 
   async taskHistory(query: HistoryQuery): Promise<TaskEvent[]> {
     const q = parseInput(HistoryQuerySchema, query, 'query');
-    return this.backend.history(q.project ?? DEFAULT_PROJECT, q.taskId, q.limit ?? 1000);
+    return this.backend.history(q.project, q.taskId, q.limit ?? 1000);
   }
 
   async events(query: EventsQuery = {}): Promise<TaskEvent[]> {
@@ -289,6 +503,8 @@ export class Coordinator implements Store {
     return this.backend.events({
       project: q.project ?? null,
       afterSeq: q.afterSeq ?? 0,
+      beforeSeq: q.beforeSeq ?? null,
+      descending: q.order === 'desc',
       limit: q.limit ?? DEFAULT_PAGE,
       taskId: q.taskId ?? null,
       workerId: q.workerId ?? null,
@@ -301,12 +517,42 @@ export class Coordinator implements Store {
   async prune(input: PruneInput): Promise<PruneResult> {
     if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
     const q = parseInput(PruneInputSchema, input, 'prune');
-    return this.backend.prune(q.eventsBefore ?? null, q.tasksBefore ?? null, q.limit ?? 500);
+    const limit = q.limit ?? 500;
+    const eventsBefore = q.eventsBefore ?? null;
+    const tasksBefore = q.tasksBefore ?? null;
+    return this.backend.prune(
+      eventsBefore === null ? null : { before: eventsBefore, limit },
+      tasksBefore === null
+        ? null
+        : (now) => pruneTasks({ now, config: this.config, newId: this.newId }, { before: tasksBefore, limit }),
+      this.clock,
+    );
   }
 
   async importRecords(batch: ImportBatch): Promise<void> {
     if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
     await this.backend.importRecords(batch);
+  }
+
+  async webhookCursors(): Promise<WebhookCursor[]> {
+    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
+    return this.backend.webhookCursors();
+  }
+
+  async advanceWebhookCursor(input: { webhook: string; seq: number }): Promise<WebhookCursor> {
+    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
+    if (!Number.isSafeInteger(input.seq) || input.seq < 0)
+      failValidation('seq must be a non-negative integer', [{ path: 'seq', message: 'not a sequence number' }]);
+    if (input.webhook.length === 0 || input.webhook.length > 128)
+      failValidation('webhook must be 1-128 characters', [{ path: 'webhook', message: 'bad webhook id' }]);
+    return this.backend.saveWebhookCursor(input.webhook, input.seq, this.clock());
+  }
+
+  async takeDispatchLease(input: { owner: string; ttlMs: number; replacing?: string }): Promise<DispatchLease> {
+    if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
+    if (!Number.isSafeInteger(input.ttlMs) || input.ttlMs <= 0)
+      failValidation('ttlMs must be a positive integer', [{ path: 'ttlMs', message: 'not a duration' }]);
+    return this.backend.takeDispatchLease(input.owner, this.clock(), input.ttlMs, input.replacing ?? null);
   }
 
   async ping(): Promise<void> {

@@ -19,6 +19,7 @@ export const ERROR_HTTP_STATUS = {
   SLOT_BUSY: 409,
   NO_FREE_SLOT: 409,
   LEASE_LOST: 409,
+  FILES_CONFLICT: 409,
   INVALID_TRANSITION: 409,
   PAYLOAD_TOO_LARGE: 413,
   /** The request line or headers are over the HTTP parser's limit (16 KiB), e.g. a huge query string. */
@@ -39,10 +40,6 @@ export const ERROR_CODES = Object.keys(ERROR_HTTP_STATUS) as ErrorCode[];
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_HTTP_STATUS, value);
-}
-
-export function httpStatusOf(code: ErrorCode): number {
-  return ERROR_HTTP_STATUS[code];
 }
 
 /** The JSON body of every rejected request: `{"error":{"code","message","details"}}`. */
@@ -85,8 +82,4 @@ export class DomainError extends Error {
     }
     return new DomainError('INTERNAL', 'unexpected error body');
   }
-}
-
-export function isDomainError(value: unknown): value is DomainError {
-  return value instanceof DomainError;
 }

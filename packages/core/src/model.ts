@@ -9,24 +9,73 @@
  * | available | every dependency is `done`; may be claimed                        | no       |
  * | claimed   | held by a worker in a slot under a lease                          | no       |
  * | working   | the holder said it started                                        | no       |
+ * | waiting   | the holder asked a person and waits for the answer; still held    | no       |
+ * | review    | the holder reported done on a gated task; a person approves it    | no       |
  * | done      | finished                                                          | yes      |
  * | failed    | gave up (failure without retry, or attempts exhausted); resettable | no       |
  * | cancelled | withdrawn; resettable                                             | yes      |
  */
-export const TASK_STATUSES = ['blocked', 'available', 'claimed', 'working', 'done', 'failed', 'cancelled'] as const;
+export const TASK_STATUSES = [
+  'blocked',
+  'available',
+  'claimed',
+  'working',
+  'waiting',
+  'review',
+  'done',
+  'failed',
+  'cancelled',
+] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-/** Statuses in which a task has a holder, a slot and a lease. */
-export const ACTIVE_STATUSES = ['claimed', 'working'] as const satisfies readonly TaskStatus[];
+/**
+ * Statuses in which a task has a holder, a slot and a lease ("active"): the one definition every
+ * rule, store index and reservation check uses. `waiting` is held too: the holder asked a person.
+ */
+export const ACTIVE_STATUSES = ['claimed', 'working', 'waiting'] as const satisfies readonly TaskStatus[];
 export type ActiveStatus = (typeof ACTIVE_STATUSES)[number];
 
 export function isActive(status: TaskStatus): status is ActiveStatus {
-  return status === 'claimed' || status === 'working';
+  return status === 'claimed' || status === 'working' || status === 'waiting';
 }
 
-/** `done` and `cancelled` never change by themselves; only `reset` revives a cancelled task. */
-export function isTerminal(status: TaskStatus): boolean {
-  return status === 'done' || status === 'cancelled';
+/**
+ * Statuses as an SQL list literal (`'done','cancelled'`): a literal, not a bound parameter, so the
+ * planner can match a partial index's WHERE. Anything that is not a status is refused.
+ */
+export function statusListSql(statuses: readonly TaskStatus[]): string {
+  for (const s of statuses) if (!TASK_STATUSES.includes(s)) throw new TypeError(`not a task status: ${String(s)}`);
+  return statuses.map((s) => `'${s}'`).join(',');
+}
+
+/** `ACTIVE_STATUSES` as an SQL list literal, for the stores' partial indexes and held-task queries. */
+export const ACTIVE_STATUSES_SQL = statusListSql(ACTIVE_STATUSES);
+
+/** An open question of the holder to a person (the task is `waiting`). */
+export interface TaskQuestion {
+  text: string;
+  /** Answers offered as buttons; a person may still answer in free text. Null: free text only. */
+  options: string[] | null;
+  askedBy: string;
+  askedAt: Instant;
+}
+
+/** The last answer a person gave to a question on this task. */
+export interface TaskAnswer {
+  question: string;
+  text: string;
+  /** The option index when the person picked one; null for free text. */
+  option: number | null;
+  answeredBy: string | null;
+  answeredAt: Instant;
+}
+
+/** Append-only handoff text on a task. `kind` "rejection": a reviewer sent the task back with it. */
+export interface TaskNote {
+  at: Instant;
+  author: string | null;
+  kind: 'note' | 'rejection';
+  text: string;
 }
 
 /** Instants are milliseconds since the Unix epoch (UTC), always injected, never read by core. */
@@ -60,6 +109,22 @@ export interface Task {
   updatedAt: Instant;
   /** Bumped on every change; stores apply updates only on the version they loaded. */
   version: number;
+  /** Review gate: the holder's "done" moves it to `review`; a person approves (→ done) or rejects. */
+  review: boolean;
+  /** The last progress line a holder reported; kept through release, failure and expiry. */
+  progress: string | null;
+  /** The open question while `waiting`; null otherwise. */
+  question: TaskQuestion | null;
+  /** The last answer given; stays for the holder (and the next one) to read. */
+  answer: TaskAnswer | null;
+  /** The most recent notes (at most NOTES_KEPT), oldest first; the events keep every one. */
+  notes: TaskNote[];
+  /**
+   * Files the task declares it will touch: normalised patterns (see files/patterns.ts), [] when none.
+   * While it is held they count as its worker's exclusive holding; claim-next skips it while
+   * another worker holds a conflicting pattern.
+   */
+  files: string[];
 }
 
 /**
@@ -94,6 +159,13 @@ export const EVENT_TYPES = [
   'task.edited',
   'task.claimed',
   'task.started',
+  'task.progress',
+  'task.question_asked',
+  'task.answered',
+  'task.review_requested',
+  'task.approved',
+  'task.rejected',
+  'task.note_added',
   'task.completed',
   'task.failed',
   'task.retrying',
@@ -106,6 +178,8 @@ export const EVENT_TYPES = [
   'slot.claimed',
   'slot.released',
   'slot.expired',
+  'files.reserved',
+  'files.released',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -170,7 +244,74 @@ export interface ProjectOverview {
   slots: { held: number; busy: number };
 }
 
+export type ReservationMode = 'exclusive' | 'shared';
+
+/**
+ * A file reservation: `worker` holds `pattern` for `taskId`, which it holds. It lives while the
+ * task is held (claimed, working, waiting) and is deleted in the very command that moves the task
+ * out of those statuses. Keyed by (project, taskId, pattern).
+ */
+export interface Reservation {
+  project: string;
+  pattern: string;
+  mode: ReservationMode;
+  worker: string;
+  taskId: string;
+  reason: string | null;
+  createdAt: Instant;
+}
+
+/**
+ * Something a worker holds on the files: one of its reservations, or one declared file of a task it
+ * holds (`kind: 'declared'`, always exclusive; `since`: when the task started, or last changed while merely claimed).
+ */
+export interface FileHolding {
+  pattern: string;
+  mode: ReservationMode;
+  worker: string;
+  taskId: string;
+  since: Instant;
+  kind: 'reservation' | 'declared';
+}
+
+/** A requested pattern that conflicts with a holding of another worker. */
+export interface FileConflict {
+  pattern: string;
+  heldPattern: string;
+  mode: ReservationMode;
+  worker: string;
+  taskId: string;
+  since: Instant;
+}
+
+/** Why claim-next skips an available task right now: one of its files is held by another worker. */
+export interface BlockedBy {
+  pattern: string;
+  heldPattern: string;
+  worker: string;
+  taskId: string;
+  since: Instant;
+}
+
+/** What reserve answers: every reservation of the task after the call. */
+export interface ReservationsResult {
+  reservations: Reservation[];
+}
+
+export interface ReleasedResult {
+  released: Reservation[];
+}
+
+/** Per path: free when no other worker holds it in any mode; `holders` are those holdings. */
+export interface CheckFilesResult {
+  results: Array<{ path: string; free: boolean; holders: FileHolding[] }>;
+}
+
 /** A task with the ids of the tasks that depend on it. */
 export interface TaskDetail extends Task {
   dependents: string[];
+  /** The reservations taken for this task (while it is held; [] otherwise). */
+  reservations: Reservation[];
+  /** Only for an available task whose declared files another worker holds: why claim-next skips it. */
+  blockedBy: BlockedBy | null;
 }

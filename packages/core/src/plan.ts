@@ -25,7 +25,7 @@ export const PlanSchema = z.strictObject({
   parameters: z
     .record(z.string().regex(PARAMETER_NAME, 'parameter names are letters, digits and _'), ParameterSchema)
     .optional()
-    .describe('A template\'s {{parameters}}: name → {description, default}'),
+    .describe("A template's {{parameters}}: name → {description, default}"),
   tasks: z.array(z.unknown()).min(1).max(LIMITS.batchMax),
 });
 
@@ -76,7 +76,10 @@ export function planError(code: ErrorCode, issues: PlanIssue[], extra: Record<st
   const first = issues[0] as PlanIssue;
   const where = `${first.path}${first.line === null ? '' : ` (line ${first.line})`}`;
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-  return new DomainError(code, `plan rejected: ${where}: ${first.message}${more}`, { ...extra, issues: issues.slice(0, 50) });
+  return new DomainError(code, `plan rejected: ${where}: ${first.message}${more}`, {
+    ...extra,
+    issues: issues.slice(0, 50),
+  });
 }
 
 function issueAt(path: ReadonlyArray<string | number>, message: string, locate: Locate | undefined): PlanIssue {
@@ -84,12 +87,24 @@ function issueAt(path: ReadonlyArray<string | number>, message: string, locate: 
 }
 
 /** Fills {{name}} in every string of `value`; names a placeholder that has no value. */
-function fill(value: unknown, path: Array<string | number>, values: Map<string, string>, issues: PlanIssue[], locate: Locate | undefined): unknown {
+function fill(
+  value: unknown,
+  path: Array<string | number>,
+  values: Map<string, string>,
+  issues: PlanIssue[],
+  locate: Locate | undefined,
+): unknown {
   if (typeof value === 'string') {
     return value.replace(PLACEHOLDER, (whole, name: string) => {
       const found = values.get(name);
       if (found === undefined) {
-        issues.push(issueAt(path, `{{${name}}} is not a parameter of this plan${values.size ? ` (parameters: ${[...values.keys()].join(', ')})` : ''}`, locate));
+        issues.push(
+          issueAt(
+            path,
+            `{{${name}}} is not a parameter of this plan${values.size ? ` (parameters: ${[...values.keys()].join(', ')})` : ''}`,
+            locate,
+          ),
+        );
         return whole;
       }
       return found;
@@ -105,7 +120,10 @@ function fill(value: unknown, path: Array<string | number>, values: Map<string, 
 }
 
 /** The first dependency cycle among plan entries, as ids from a task back to itself; null when none. */
-function findCycle(tasks: ReadonlyArray<{ id: string; dependencies?: string[] | undefined }>, inPlan: ReadonlySet<string>): string[] | null {
+function findCycle(
+  tasks: ReadonlyArray<{ id: string; dependencies?: string[] | undefined }>,
+  inPlan: ReadonlySet<string>,
+): string[] | null {
   const deps = new Map(tasks.map((t) => [t.id, (t.dependencies ?? []).filter((d) => inPlan.has(d))] as const));
   const state = new Map<string, 'open' | 'done'>();
   for (const start of deps.keys()) {
@@ -148,7 +166,13 @@ export function instantiatePlan(document: unknown, options: InstantiateOptions =
   if (!shape.success) {
     throw planError(
       'VALIDATION_FAILED',
-      shape.error.issues.map((issue) => issueAt(issue.path as Array<string | number>, issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message, locate)),
+      shape.error.issues.map((issue) =>
+        issueAt(
+          issue.path as Array<string | number>,
+          issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+          locate,
+        ),
+      ),
     );
   }
   const plan = shape.data;
@@ -161,13 +185,16 @@ export function instantiatePlan(document: unknown, options: InstantiateOptions =
     else issues.push(issueAt(['parameters', name], `parameter ${name} needs a value`, locate));
   }
   for (const name of Object.keys(options.parameters ?? {})) {
-    if (!values.has(name)) issues.push({ path: `parameters.${name}`, line: null, message: `${name} is not a parameter of this plan` });
+    if (!values.has(name))
+      issues.push({ path: `parameters.${name}`, line: null, message: `${name} is not a parameter of this plan` });
   }
   if (issues.length) throw planError('VALIDATION_FAILED', issues);
 
   const prefix = options.prefix ?? '';
   if (prefix !== '' && !/^[A-Za-z0-9._:/-]{1,64}$/.test(prefix)) {
-    throw planError('VALIDATION_FAILED', [{ path: 'prefix', line: null, message: 'must be 1-64 characters of letters, digits and . _ : / -' }]);
+    throw planError('VALIDATION_FAILED', [
+      { path: 'prefix', line: null, message: 'must be 1-64 characters of letters, digits and . _ : / -' },
+    ]);
   }
 
   const filled = plan.tasks.map((task, i) => fill(task, ['tasks', i], values, issues, locate));
@@ -178,7 +205,13 @@ export function instantiatePlan(document: unknown, options: InstantiateOptions =
     if (result.success) parsed.push(result.data);
     else
       for (const issue of result.error.issues) {
-        issues.push(issueAt(['tasks', i, ...(issue.path as Array<string | number>)], issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message, locate));
+        issues.push(
+          issueAt(
+            ['tasks', i, ...(issue.path as Array<string | number>)],
+            issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+            locate,
+          ),
+        );
       }
   });
   if (issues.length) throw planError('VALIDATION_FAILED', issues);
@@ -186,7 +219,8 @@ export function instantiatePlan(document: unknown, options: InstantiateOptions =
   const entryOf = new Map<string, number>();
   parsed.forEach((task, i) => {
     const earlier = entryOf.get(task.id);
-    if (earlier !== undefined) issues.push(issueAt(['tasks', i, 'id'], `id ${task.id} is used again (first at tasks[${earlier}])`, locate));
+    if (earlier !== undefined)
+      issues.push(issueAt(['tasks', i, 'id'], `id ${task.id} is used again (first at tasks[${earlier}])`, locate));
     else entryOf.set(task.id, i);
   });
   if (issues.length) throw planError('VALIDATION_FAILED', issues);
@@ -195,7 +229,11 @@ export function instantiatePlan(document: unknown, options: InstantiateOptions =
   const cycle = findCycle(parsed, inPlan);
   if (cycle) {
     const entry = entryOf.get(cycle[0] as string) as number;
-    throw planError('DEPENDENCY_CYCLE', [issueAt(['tasks', entry, 'dependencies'], `dependency cycle: ${cycle.join(' → ')}`, locate)], { cycle });
+    throw planError(
+      'DEPENDENCY_CYCLE',
+      [issueAt(['tasks', entry, 'dependencies'], `dependency cycle: ${cycle.join(' → ')}`, locate)],
+      { cycle },
+    );
   }
 
   const rename = (id: string) => `${prefix}${id}`;
@@ -205,7 +243,14 @@ export function instantiatePlan(document: unknown, options: InstantiateOptions =
   const finalEntryOf = new Map<string, number>();
   parsed.forEach((task, i) => {
     const id = rename(task.id);
-    if (!TaskIdSchema.safeParse(id).success) issues.push(issueAt(['tasks', i, 'id'], `id ${id} (with the prefix) is longer than ${LIMITS.idMaxLength} characters`, locate));
+    if (!TaskIdSchema.safeParse(id).success)
+      issues.push(
+        issueAt(
+          ['tasks', i, 'id'],
+          `id ${id} (with the prefix) is longer than ${LIMITS.idMaxLength} characters`,
+          locate,
+        ),
+      );
     const dependencies = (task.dependencies ?? []).map((dep) => {
       if (inPlan.has(dep)) return rename(dep);
       external.add(dep);
@@ -216,16 +261,34 @@ export function instantiatePlan(document: unknown, options: InstantiateOptions =
     tasks.push({ ...task, id, ...(task.dependencies ? { dependencies } : {}) });
   });
   if (issues.length) throw planError('VALIDATION_FAILED', issues);
-  return { name: plan.name ?? null, project: plan.project ?? null, tasks, edges, external: [...external].sort(), entryOf: finalEntryOf };
+  return {
+    name: plan.name ?? null,
+    project: plan.project ?? null,
+    tasks,
+    edges,
+    external: [...external].sort(),
+    entryOf: finalEntryOf,
+  };
 }
 
 /** The plan entry that owns each external dependency, for an error naming every entry that needs a missing task. */
-export function unknownDependencyError(instance: PlanInstance, missing: readonly string[], locate?: Locate): DomainError {
+export function unknownDependencyError(
+  instance: PlanInstance,
+  missing: readonly string[],
+  locate?: Locate,
+): DomainError {
   const lost = new Set(missing);
   const issues: PlanIssue[] = [];
   instance.tasks.forEach((task, i) => {
     (task.dependencies ?? []).forEach((dep, j) => {
-      if (lost.has(dep)) issues.push(issueAt(['tasks', i, 'dependencies', j], `depends on ${dep}, which is neither a plan entry nor a task on the board`, locate));
+      if (lost.has(dep))
+        issues.push(
+          issueAt(
+            ['tasks', i, 'dependencies', j],
+            `depends on ${dep}, which is neither a plan entry nor a task on the board`,
+            locate,
+          ),
+        );
     });
   });
   return planError('UNKNOWN_DEPENDENCY', issues, { missing: [...missing] });

@@ -1,5 +1,5 @@
 // The row shape SQL stores share (snake_case columns, epoch-ms integers), and its mapping to the model.
-import type { Slot, Task, TaskEvent, TaskStatus } from './model.js';
+import type { Reservation, Slot, Task, TaskAnswer, TaskEvent, TaskNote, TaskQuestion, TaskStatus } from './model.js';
 import type { BackendOverview } from './store.js';
 
 /** A task row with its dependencies and labels already decoded to arrays. */
@@ -25,6 +25,14 @@ export interface TaskRow {
   updated_at: number;
   version: number;
   deps: string[];
+  /** 0/1 in SQLite, a boolean in PostgreSQL. */
+  review: boolean | number;
+  progress: string | null;
+  question: TaskQuestion | null;
+  answer: TaskAnswer | null;
+  notes: TaskNote[];
+  /** Declared files (issue 13); absent in rows read before the column existed. */
+  files?: string[];
 }
 
 export interface SlotRow {
@@ -71,6 +79,12 @@ export function taskFromRow(row: TaskRow): Task {
     completedAt: row.completed_at,
     updatedAt: row.updated_at,
     version: row.version,
+    review: row.review === true || row.review === 1,
+    progress: row.progress,
+    question: row.question,
+    answer: row.answer,
+    notes: row.notes,
+    files: row.files ?? [],
   };
 }
 
@@ -113,4 +127,26 @@ export function overviewFromRows(
   for (const row of counts) entry(row.project).counts[row.status] = Number(row.n);
   for (const row of slots) Object.assign(entry(row.project), { held: Number(row.held), busy: Number(row.busy) });
   return [...byProject.values()].sort((a, b) => (a.project < b.project ? -1 : a.project > b.project ? 1 : 0));
+}
+
+export interface ReservationRow {
+  project: string;
+  pattern: string;
+  mode: 'exclusive' | 'shared';
+  worker: string;
+  task_id: string;
+  reason: string | null;
+  created_at: number | string;
+}
+
+export function reservationFromRow(row: ReservationRow): Reservation {
+  return {
+    project: row.project,
+    pattern: row.pattern,
+    mode: row.mode,
+    worker: row.worker,
+    taskId: row.task_id,
+    reason: row.reason,
+    createdAt: Number(row.created_at),
+  };
 }

@@ -1,5 +1,13 @@
 // What the tools need from a coordinator: the server passes its store, the stdio client an HTTP client.
-import type { ClaimNextInput, ClaimResult, SlotView, Store } from '@task-coordinator/core';
+import type {
+  AskQuestionInput,
+  ClaimNextInput,
+  ClaimResult,
+  SlotView,
+  Store,
+  Task,
+  TaskAnswer,
+} from '@task-coordinator/core';
 
 /**
  * The coordinator as the tools see it: the Store's methods (same names, same inputs) plus
@@ -22,8 +30,19 @@ export type ToolBackend = Pick<
   | 'claimSlot'
   | 'releaseSlot'
   | 'heartbeat'
+  | 'askQuestion'
+  | 'addNote'
+  | 'reserveFiles'
+  | 'releaseFiles'
+  | 'checkFiles'
 > & {
   listSlots(input: { project?: string }): Promise<SlotView[]>;
   /** claim-next, waiting up to `waitMs` for work (0: answer at once). */
   claimNext(input: ClaimNextInput, waitMs: number, signal?: AbortSignal): Promise<ClaimResult | null>;
+  /** Asks (the holder only) and waits up to `waitMs` for the answer; answer null when none came. */
+  ask(
+    input: AskQuestionInput,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ task: Task; answer: TaskAnswer | null }>;
 };

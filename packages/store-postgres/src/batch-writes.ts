@@ -1,14 +1,29 @@
 // The writes of a group: one statement per table for every command of the group, then its events.
-import { NO_DEADLINE_KEY, emptyChange, type Change, type EventDraft, type ImportBatch, type Slot, type Task, type TaskEvent } from '@task-coordinator/core';
+import {
+  NO_DEADLINE_KEY,
+  emptyChange,
+  type Change,
+  type EventDraft,
+  type ImportBatch,
+  type Slot,
+  type Task,
+  type TaskEvent,
+} from '@task-coordinator/core';
 import { prepared, send, type Db } from './queries.js';
 import { Transaction } from './transaction.js';
+import { writeReservations } from './reservation-queries.js';
 
 /**
  * Writes the Changes of a group's commands (no two of them touch the same row: group.ts sees to
  * it) and returns each command's committed events with their seqs, in the order given. With
  * `commit`, the transaction's COMMIT travels with the last statement (see transaction.ts).
  */
-export async function writeChanges(db: Db, changes: readonly Change[], channel: string, commit = false): Promise<TaskEvent[][]> {
+export async function writeChanges(
+  db: Db,
+  changes: readonly Change[],
+  channel: string,
+  commit = false,
+): Promise<TaskEvent[][]> {
   for (const change of changes) {
     if (change.deleteProject === null) continue;
     // Clean-all waits for every command that has read tasks to finish, and holds new ones off,
@@ -17,8 +32,17 @@ export async function writeChanges(db: Db, changes: readonly Change[], channel: 
     await send(db, 'DELETE FROM task_dependencies WHERE project = $1', [change.deleteProject]);
     await send(db, 'DELETE FROM tasks WHERE project = $1', [change.deleteProject]);
   }
+  const removed = changes.flatMap((c) => c.deleteTasks);
+  if (removed.length) await deleteTasks(db, removed);
   const inserts = changes.flatMap((c) => c.insertTasks);
   if (inserts.length) await insertTasks(db, inserts);
+  if (
+    changes.some(
+      (c) =>
+        c.deleteProject !== null || c.deleteReservations.length || c.insertReservations.length || c.bumpHoldings.length,
+    )
+  )
+    await writeReservations(db, changes);
   // A new slot is a plain insert: two replicas taking the same free slot collide on the key and one retries.
   const taken = changes.flatMap((c) => c.insertSlots);
   if (taken.length) {
@@ -33,9 +57,37 @@ export async function writeChanges(db: Db, changes: readonly Change[], channel: 
   const freed = changes.flatMap((c) => c.deleteSlots);
   const held = changes.flatMap((c) => c.updateSlots);
   const drafts = changes.flatMap((c) => c.events);
-  const committed = updates.length || freed.length || held.length || drafts.length ? await writeRest(db, updates, freed, held, drafts, channel, commit) : [];
+  const committed =
+    updates.length || freed.length || held.length || drafts.length
+      ? await writeRest(db, updates, freed, held, drafts, channel, commit)
+      : [];
   let at = 0;
   return changes.map((c) => committed.slice(at, (at += c.events.length)));
+}
+
+/**
+ * Removes tasks (retention) with their edges; returns how many went. A task something depends on
+ * stays: the check runs again here, in a fresh snapshot, so a task added since the rule's load
+ * that depends on one keeps it. An add reads its dependencies FOR SHARE, so it either commits
+ * before the load's lock (and is seen here) or waits and finds the dependency gone (UNKNOWN_DEPENDENCY).
+ */
+export async function deleteTasks(db: Db, tasks: readonly Task[]): Promise<number> {
+  const { rows: deleted } = await send<{ project: string; id: string }>(
+    db,
+    `DELETE FROM tasks t USING unnest($1::text[], $2::text[]) AS g(project, id)
+     WHERE t.project = g.project AND t.id = g.id
+       AND NOT EXISTS (SELECT 1 FROM task_dependencies d WHERE d.project = t.project AND d.depends_on = t.id)
+     RETURNING t.project, t.id`,
+    [tasks.map((t) => t.project), tasks.map((t) => t.id)],
+  );
+  if (deleted.length) {
+    await send(
+      db,
+      `DELETE FROM task_dependencies d USING unnest($1::text[], $2::text[]) AS g(project, id) WHERE d.project = g.project AND d.task_id = g.id`,
+      [deleted.map((d) => d.project), deleted.map((d) => d.id)],
+    );
+  }
+  return deleted.length;
 }
 
 /**
@@ -62,13 +114,15 @@ export async function writeChanges(db: Db, changes: readonly Change[], channel: 
 const WRITE_REST = `WITH u AS (
        SELECT u.*, k.ord FROM jsonb_to_recordset($1::jsonb) AS u(project text, id text, description text, status text, priority int, labels jsonb,
          deadline bigint, output text, error text, worker text, slot int, attempts int, "maxAttempts" int, "leaseExpiresAt" bigint,
-         "startedAt" bigint, "completedAt" bigint, "updatedAt" bigint, version int)
+         "startedAt" bigint, "completedAt" bigint, "updatedAt" bigint, version int, review boolean, progress text, question jsonb,
+         answer jsonb, notes jsonb, files jsonb)
        CROSS JOIN LATERAL (SELECT x.ord FROM tasks x WHERE x.project = u.project AND x.id = u.id LIMIT 1) k),
      ut AS (
        UPDATE tasks t SET description = u.description, status = u.status, priority = u.priority, labels = u.labels, deadline = u.deadline,
          deadline_key = coalesce(u.deadline, ${NO_DEADLINE_KEY}), output = u.output, error = u.error, worker = u.worker, slot = u.slot,
          attempts = u.attempts, max_attempts = u."maxAttempts", lease_expires_at = u."leaseExpiresAt", started_at = u."startedAt",
-         completed_at = u."completedAt", updated_at = u."updatedAt", version = u.version
+         completed_at = u."completedAt", updated_at = u."updatedAt", version = u.version, review = u.review,
+         progress = u.progress, question = u.question, answer = u.answer, notes = u.notes, files = u.files
        FROM u WHERE t.ord = ANY(ARRAY(SELECT ord FROM u)) AND t.ord = u.ord AND t.version = u.version - 1
        RETURNING 1),
      ds AS (
@@ -103,9 +157,22 @@ async function writeRest(
   commit: boolean,
 ): Promise<TaskEvent[]> {
   const events = JSON.stringify(e);
-  const params = [JSON.stringify(t), JSON.stringify(freed), JSON.stringify(held), events, channel, ...slotKeys(freed), ...slotKeys(held), t.length, held.length];
+  const params = [
+    JSON.stringify(t),
+    JSON.stringify(freed),
+    JSON.stringify(held),
+    events,
+    channel,
+    ...slotKeys(freed),
+    ...slotKeys(held),
+    t.length,
+    held.length,
+  ];
   type Row = { seqs: Array<string | number> };
-  const [row] = commit && db instanceof Transaction ? await db.executeAndCommit<Row>(WRITE_REST, params) : await prepared<Row>(db, WRITE_REST, params);
+  const [row] =
+    commit && db instanceof Transaction
+      ? await db.executeAndCommit<Row>(WRITE_REST, params)
+      : await prepared<Row>(db, WRITE_REST, params);
   // BIGINT arrays arrive as strings (the driver parses only scalar BIGINTs as numbers here).
   const { seqs } = row as Row;
   // Shaped as the feed reads them back (eventFromRow), data as stored (the JSON sent, parsed once):
@@ -142,12 +209,15 @@ function slotColumns(slots: readonly Slot[]): unknown[] {
 
 async function insertTasks(db: Db, t: readonly Task[]): Promise<void> {
   // One statement for a whole batch (a 1,000-task add is one round trip, not a thousand).
-  await send(db, 
+  await send(
+    db,
     `INSERT INTO tasks (project, id, description, status, priority, labels, deadline, deadline_key, output, error, worker, slot,
-       attempts, max_attempts, lease_expires_at, created_at, started_at, completed_at, updated_at, version)
+       attempts, max_attempts, lease_expires_at, created_at, started_at, completed_at, updated_at, version,
+       review, progress, question, answer, notes, files)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::jsonb[], $7::bigint[], $8::bigint[],
        $9::text[], $10::text[], $11::text[], $12::int[], $13::int[], $14::int[], $15::bigint[], $16::bigint[], $17::bigint[],
-       $18::bigint[], $19::bigint[], $20::int[])`,
+       $18::bigint[], $19::bigint[], $20::int[], $21::boolean[], $22::text[], $23::jsonb[], $24::jsonb[], $25::jsonb[],
+       $26::jsonb[])`,
     [
       t.map((x) => x.project),
       t.map((x) => x.id),
@@ -169,27 +239,47 @@ async function insertTasks(db: Db, t: readonly Task[]): Promise<void> {
       t.map((x) => x.completedAt),
       t.map((x) => x.updatedAt),
       t.map((x) => x.version),
+      t.map((x) => x.review),
+      t.map((x) => x.progress),
+      t.map((x) => (x.question === null ? null : JSON.stringify(x.question))),
+      t.map((x) => (x.answer === null ? null : JSON.stringify(x.answer))),
+      t.map((x) => JSON.stringify(x.notes)),
+      t.map((x) => JSON.stringify(x.files)),
     ],
   );
   const edges = t.flatMap((x) => x.dependencies.map((dep) => [x.project, x.id, dep] as const));
   if (edges.length) {
-    await send(db, 'INSERT INTO task_dependencies (project, task_id, depends_on) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])', [
-      edges.map((e) => e[0]),
-      edges.map((e) => e[1]),
-      edges.map((e) => e[2]),
-    ]);
+    await send(
+      db,
+      'INSERT INTO task_dependencies (project, task_id, depends_on) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])',
+      [edges.map((e) => e[0]), edges.map((e) => e[1]), edges.map((e) => e[2])],
+    );
   }
 }
 
 /** Rows exactly as given (an import), in the caller's transaction; the seq sequence then continues after them. */
 export async function importRecords(db: Db, batch: ImportBatch): Promise<void> {
-  await writeChanges(db, [{ ...emptyChange(), insertTasks: batch.tasks, insertSlots: batch.slots }], '');
+  await writeChanges(
+    db,
+    [{ ...emptyChange(), insertTasks: batch.tasks, insertSlots: batch.slots, insertReservations: batch.reservations }],
+    '',
+  );
   const e = batch.events;
   if (!e.length) return;
-  await send(db, 
+  await send(
+    db,
     `INSERT INTO events (seq, at, type, project, task_id, worker_id, slot, data)
      SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::jsonb[])`,
-    [e.map((x) => x.seq), e.map((x) => x.at), e.map((x) => x.type), e.map((x) => x.project), e.map((x) => x.taskId), e.map((x) => x.workerId), e.map((x) => x.slot), e.map((x) => JSON.stringify(x.data))],
+    [
+      e.map((x) => x.seq),
+      e.map((x) => x.at),
+      e.map((x) => x.type),
+      e.map((x) => x.project),
+      e.map((x) => x.taskId),
+      e.map((x) => x.workerId),
+      e.map((x) => x.slot),
+      e.map((x) => JSON.stringify(x.data)),
+    ],
   );
   await send(db, `SELECT setval(pg_get_serial_sequence('events', 'seq'), (SELECT max(seq) FROM events))`);
 }

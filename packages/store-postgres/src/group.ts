@@ -13,9 +13,21 @@
 // it reads the committed result. Of two members in conflict, the later in the queue gives way, so
 // postponed members go first next time and nobody starves. Claim-nexts of one project are dealt
 // distinct tasks in member order, which is what running them in that order gives.
-import type { Change, Instant, Load, Outcome, Program, Slot, Task, TaskEvent } from '@task-coordinator/core';
-import { answerRound, type Dealt, type Request } from './batch-loads.js';
+import {
+  isActive,
+  type Change,
+  type Instant,
+  type Load,
+  type Outcome,
+  type Program,
+  type Reservation,
+  type Slot,
+  type Task,
+  type TaskEvent,
+} from '@task-coordinator/core';
+import { answerRound, type Ahead, type Dealt, type Request } from './batch-loads.js';
 import { answerAlone, isSoloLoad, type Db, type SoloLoad } from './queries.js';
+import { Footprints, key, slotKey, taskKey, type Touch } from './footprints.js';
 
 export interface Pending {
   program: (now: Instant) => Program<unknown>;
@@ -28,52 +40,6 @@ export interface Pending {
   attempts: number;
 }
 
-type Touch = 'point' | 'read' | 'write';
-
-/** Who touched what: rows (one member each) and ranges (read by some, written by others). */
-class Footprints {
-  private readonly points = new Map<string, number>();
-  private readonly reads = new Map<string, Set<number>>();
-  private readonly writes = new Map<string, Set<number>>();
-  private readonly byMember = new Map<number, Array<[Touch, string]>>();
-
-  /** The other members whose touches conflict with member `n` touching `key` this way. */
-  conflicts(n: number, touch: Touch, key: string): number[] {
-    if (touch === 'point') {
-      const holder = this.points.get(key);
-      return holder === undefined || holder === n ? [] : [holder];
-    }
-    const others = (touch === 'read' ? this.writes : this.reads).get(key);
-    return others ? [...others].filter((o) => o !== n) : [];
-  }
-
-  add(n: number, touch: Touch, key: string): void {
-    if (touch === 'point') this.points.set(key, n);
-    else {
-      const map = touch === 'read' ? this.reads : this.writes;
-      let set = map.get(key);
-      if (!set) map.set(key, (set = new Set()));
-      set.add(n);
-    }
-    let list = this.byMember.get(n);
-    if (!list) this.byMember.set(n, (list = []));
-    list.push([touch, key]);
-  }
-
-  release(n: number): void {
-    for (const [touch, key] of this.byMember.get(n) ?? []) {
-      if (touch === 'point') {
-        if (this.points.get(key) === n) this.points.delete(key);
-      } else (touch === 'read' ? this.reads : this.writes).get(key)?.delete(n);
-    }
-    this.byMember.delete(n);
-  }
-}
-
-const key = (...parts: Array<string | number>) => parts.join('\u0000');
-const taskKey = (project: string, id: string) => key('t', project, id);
-const slotKey = (project: string, slot: number) => key('s', project, slot);
-
 /** How many times a claim-next finding only locked tasks asks again before it reports none. */
 const MAX_AGAIN = 5;
 
@@ -85,12 +51,18 @@ export class Member {
   /** Postponed because it must run alone. */
   solo = false;
   again = 0;
+  /** Loads asked so far. */
+  asked = 0;
   private readonly program: Program<unknown>;
   /** Rows as this member loaded them: the "before" of its writes (which ranges a write leaves). */
   readonly tasks = new Map<string, Task>();
   readonly slots = new Map<string, Slot>();
   /** Slots locked along with this member's tasks, by key: what its next slot load gets. */
   readonly locked = new Map<string, Slot>();
+  /** Tasks this member locked that no task depended on: their dependents load is answered "none". */
+  readonly undepended = new Set<string>();
+  /** The file reservations of the tasks this member locked, by key: what its next reservations load gets. */
+  readonly reserved = new Map<string, Reservation[]>();
   /** Tasks claim-next dealt to this member (taking them out of the available range is accounted for). */
   readonly dealt = new Set<string>();
 
@@ -109,7 +81,10 @@ export class Member {
         this.load = null;
         this.outcome = step.value;
         this.state = 'done';
-      } else this.load = step.value;
+      } else {
+        this.load = step.value;
+        this.asked++;
+      }
     } catch (error) {
       this.load = null;
       this.error = error;
@@ -122,8 +97,18 @@ export class Group {
   readonly members: Member[];
   private readonly footprints = new Footprints();
   private readonly dealt: Dealt = new Map();
+  /** Available tasks read ahead for claim-nexts (see below and readAhead in batch-loads.ts). */
+  private readonly ahead: Ahead = { wanted: new Map(), pool: new Map() };
 
-  constructor(pendings: readonly Pending[]) {
+  /**
+   * @param skipping projects whose last claim-next passed over tasks blocked by files (its next-task load
+   *   carried `skip`): reading ahead there would lock a task the claim skips, so it is not done (kept by the
+   *   backend across groups).
+   */
+  constructor(
+    pendings: readonly Pending[],
+    private readonly skipping: Set<string> = new Set(),
+  ) {
     this.members = pendings.map((p, n) => new Member(n, p));
   }
 
@@ -140,11 +125,15 @@ export class Group {
     for (;;) {
       const running = this.members.filter((m) => m.state === 'running');
       if (!running.length) return;
-      // Slots locked with their tasks are answered from memory: no round trip.
+      // Slots locked with their tasks, and the dependents of tasks nothing depends on, are
+      // answered from memory: no round trip.
       for (const m of running) {
-        for (let held = this.heldSlot(m); held !== undefined && m.state === 'running'; held = this.heldSlot(m)) {
-          if (!this.touchAll(m, this.loadTouches(m, m.load as Load, held))) break;
-          m.advance(held);
+        for (let known = this.remembered(m); known !== undefined && m.state === 'running'; known = this.remembered(m)) {
+          if (!this.touchAll(m, this.loadTouches(m, m.load as Load, known.value))) {
+            this.undeal(m.load as Load, known.value);
+            break;
+          }
+          m.advance(known.value);
           this.settle(m);
         }
       }
@@ -163,7 +152,20 @@ export class Group {
         continue;
       }
       if (!requests.length) continue;
-      const replies = await answerRound(db, requests, this.dealt);
+      // A command asking its slots first is most likely a claim-next (claimNextTask in
+      // core/rules/claim.ts), whose next load is the next available task: read ahead, in this round
+      // trip, one task per such member, which its nextAvailable load is answered from (remembered()).
+      for (const { n, load } of requests) {
+        if (load.kind !== 'workerSlots' || (this.members[n] as Member).asked !== 1) continue;
+        if (this.skipping.has(load.project)) continue;
+        this.ahead.wanted.set(load.project, (this.ahead.wanted.get(load.project) ?? 0) + 1);
+      }
+      for (const { load } of requests) {
+        if (load.kind !== 'nextAvailable') continue;
+        if (load.skip?.length) this.skipping.add(load.project);
+        else this.skipping.delete(load.project);
+      }
+      const replies = await answerRound(db, requests, this.dealt, this.ahead);
       for (const { n, load } of requests) {
         const m = this.members[n] as Member;
         if (m.state !== 'running') continue;
@@ -176,6 +178,11 @@ export class Group {
         } else {
           value = reply.value;
           for (const slot of reply.slots ?? []) m.locked.set(slotKey(slot.project, slot.slot), slot);
+          for (const { id, undepended, reserved } of reply.after ?? []) {
+            const k = taskKey((load as { project: string }).project, id);
+            if (undepended) m.undepended.add(k);
+            m.reserved.set(k, reserved);
+          }
         }
         if (!this.touchAll(m, this.loadTouches(m, load, value))) continue;
         m.advance(value);
@@ -185,13 +192,49 @@ export class Group {
   }
 
   /**
-   * The answer to `m`'s pending slot load when that slot was locked along with its task: it is the
-   * row a query would return now, since nobody can change a row this transaction holds.
+   * The answer to `m`'s pending load when this transaction already knows it: a slot locked along
+   * with its task is the row a query would return now, since nobody can change a row this
+   * transaction holds; a locked task nothing depended on once locked has no dependents now, and
+   * its reservations are those read once it was locked, since edges to a task and its reservations
+   * only change under a command holding it (see loadTasks in batch-loads.ts).
    */
-  private heldSlot(m: Member): Slot | undefined {
+  private remembered(m: Member): { value: unknown } | undefined {
     const load = m.load;
-    if (load?.kind !== 'slot') return undefined;
-    return m.locked.get(slotKey(load.project, load.slot));
+    if (load?.kind === 'slot') {
+      const held = m.locked.get(slotKey(load.project, load.slot));
+      return held === undefined ? undefined : { value: held };
+    }
+    if (load?.kind === 'dependents' && m.undepended.has(taskKey(load.project, load.id))) return { value: [] };
+    if (load?.kind === 'nextAvailable' && load.labels === null && !load.skip?.length) {
+      // The first task read ahead that no member was dealt yet: what the load's own statement
+      // would deal next (the same claim order, these rows being locked by this transaction).
+      const pool = this.ahead.pool.get(load.project);
+      let taken = this.dealt.get(load.project);
+      while (pool?.length && taken?.has((pool[0] as Task).id)) pool.shift();
+      const task = pool?.shift();
+      if (!task) return undefined;
+      if (!taken) this.dealt.set(load.project, (taken = new Set()));
+      taken.add(task.id);
+      return { value: task };
+    }
+    if (load?.kind === 'taskReservations') {
+      // In the order the load's statement gives (task, then creation): kept simple by answering
+      // only when at most one of the tasks has any.
+      const lists = load.taskIds.map((id) => m.reserved.get(taskKey(load.project, id)));
+      if (lists.some((l) => l === undefined) || lists.filter((l) => l?.length).length > 1) return undefined;
+      return { value: lists.flatMap((l) => l ?? []) };
+    }
+    return undefined;
+  }
+
+  /** A task read ahead that a member gave way before taking goes back, first, for the next. */
+  private undeal(load: Load, value: unknown): void {
+    if (load.kind !== 'nextAvailable' || value === null) return;
+    const task = value as Task;
+    this.dealt.get(load.project)?.delete(task.id);
+    const pool = this.ahead.pool.get(load.project);
+    if (pool) pool.unshift(task);
+    else this.ahead.pool.set(load.project, [task]);
   }
 
   /** The changes of the members that completed, in member order. */
@@ -292,6 +335,20 @@ export class Group {
         out.push(['read', key('ws', load.project, load.worker)]);
         slots(value as Slot[]);
         break;
+      case 'holdings':
+        out.push(['read', key('f', load.project)]);
+        break;
+      case 'availablePage':
+        // Candidates only: the task picked is loaded again (a point) before it is claimed.
+        out.push(['read', key('a', load.project)]);
+        break;
+      case 'taskReservations':
+        for (const id of load.taskIds) out.push(['read', key('r', load.project, id)]);
+        break;
+      case 'holdingsVersions':
+        // Versions move with what workers hold: read like the holdings.
+        out.push(['read', key('f', load.project)]);
+        break;
       default:
         // Loads a command asks only when alone: nothing to share with.
         break;
@@ -301,7 +358,7 @@ export class Group {
 
   /** The rows a change writes and the ranges it adds to or removes from; 'alone' when it must run alone. */
   private changeTouches(m: Member, change: Change): Array<[Touch, string]> | 'alone' {
-    if (change.deleteProject !== null) return 'alone';
+    if (change.deleteProject !== null || change.deleteTasks.length) return 'alone';
     const out: Array<[Touch, string]> = [];
     for (const t of change.insertTasks) {
       out.push(['point', taskKey(t.project, t.id)]);
@@ -315,12 +372,24 @@ export class Group {
       if (!before) return 'alone';
       out.push(['point', k]);
       // A task claim-next dealt to this member leaves the range in deal order (see batch-loads.ts).
-      if ((before.status === 'available' || t.status === 'available') && !m.dealt.has(k)) out.push(['write', key('a', t.project)]);
+      if ((before.status === 'available' || t.status === 'available') && !m.dealt.has(k))
+        out.push(['write', key('a', t.project)]);
       if (before.status !== t.status && (before.status === 'blocked' || t.status === 'blocked')) {
         for (const dep of t.dependencies) out.push(['write', key('d', t.project, dep)]);
       }
-      for (const worker of [before.worker, t.worker]) if (worker !== null) out.push(['write', key('w', t.project, worker)]);
+      for (const worker of [before.worker, t.worker])
+        if (worker !== null) out.push(['write', key('w', t.project, worker)]);
+      // What workers hold changes when a task declaring files starts or stops being held, or its files change.
+      if (
+        (before.files.length || t.files.length) &&
+        (isActive(before.status) !== isActive(t.status) || before.files.join('\n') !== t.files.join('\n'))
+      )
+        out.push(['write', key('f', t.project)]);
     }
+    for (const r of change.deleteReservations)
+      out.push(['write', key('r', r.project, r.taskId)], ['write', key('f', r.project)]);
+    for (const r of change.insertReservations)
+      out.push(['write', key('r', r.project, r.taskId)], ['write', key('f', r.project)]);
     for (const s of change.insertSlots) {
       out.push(['point', slotKey(s.project, s.slot)], ['write', key('h', s.project)]);
       if (s.worker !== null) out.push(['write', key('ws', s.project, s.worker)]);
@@ -330,7 +399,8 @@ export class Group {
       const before = m.slots.get(k);
       if (!before) return 'alone';
       out.push(['point', k]);
-      for (const worker of [before.worker, s.worker]) if (worker !== null) out.push(['write', key('ws', s.project, worker)]);
+      for (const worker of [before.worker, s.worker])
+        if (worker !== null) out.push(['write', key('ws', s.project, worker)]);
     }
     for (const s of change.deleteSlots) {
       const k = slotKey(s.project, s.slot);

@@ -29,4 +29,4 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 }
 
 export { PgBackend, mapPgError, type PgBackendOptions } from './pg-backend.js';
-export { MIGRATIONS } from './migrations/index.js';
+export { MIGRATIONS, latestVersion, migrate, type Migration } from './migrations/index.js';

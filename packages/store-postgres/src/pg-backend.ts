@@ -4,13 +4,37 @@
 // *during* COMMIT leaves the outcome unknown: that is reported (STORE_UNAVAILABLE), never
 // retried, so no command is ever applied twice.
 import pg from 'pg';
-import { DomainError, isEmptyChange, type Backend, type BackendOverview, type EventFilter, type ImportBatch, type PruneResult, type Instant, type ListQuery, type Outcome, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
+import {
+  DomainError,
+  isEmptyChange,
+  runAsync,
+  type Backend,
+  type BackendOverview,
+  type EventFilter,
+  type ImportBatch,
+  type PruneResult,
+  type Instant,
+  type ListQuery,
+  type Outcome,
+  type Program,
+  type Slot,
+  type Task,
+  type TaskWithDependents,
+  type Reservation,
+  type FileHolding,
+  type TaskEvent,
+  type TaskStatus,
+  type DispatchLease,
+  type WebhookCursor,
+} from '@task-coordinator/core';
 import { migrate, quoteIdent } from './migrations/index.js';
 import * as q from './queries.js';
-import { importRecords, writeChanges } from './batch-writes.js';
+import { deleteTasks, importRecords, writeChanges } from './batch-writes.js';
+import { advanceWebhookCursor, takeDispatchLease, webhookCursors } from './webhook-queries.js';
 import { Group, type Pending } from './group.js';
 import { EventFeed } from './event-feed.js';
 import { Transaction } from './transaction.js';
+import { listReservations, readHoldings } from './reservation-queries.js';
 
 export interface PgBackendOptions {
   /** postgres://… */
@@ -36,7 +60,20 @@ const types = {
 /** SQLSTATEs after which the transaction was rolled back and running it again is safe. */
 const RETRY_CODES = new Set(['40001', '40P01', '23505', '55P03']);
 /** SQLSTATEs and socket errors that mean the connection (or the server) went away. */
-const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+const CONNECTION_CODES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
 
 function codeOf(error: unknown): string | undefined {
   return (error as { code?: string } | null)?.code;
@@ -46,16 +83,37 @@ function isConnectionError(error: unknown): boolean {
   const code = codeOf(error);
   if (code && CONNECTION_CODES.has(code)) return true;
   const message = (error as Error | null)?.message ?? '';
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(message);
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(
+    message,
+  );
 }
 
 export function mapPgError(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
   const code = codeOf(error);
-  if (isConnectionError(error)) return new DomainError('STORE_UNAVAILABLE', 'the database is unreachable; retry shortly', { driverCode: code ?? null }, { cause: error });
-  if (code && RETRY_CODES.has(code)) return new DomainError('STORE_BUSY', 'the database is busy with conflicting changes; retry shortly', { driverCode: code }, { cause: error });
-  if (code?.startsWith('53')) return new DomainError('STORE_UNAVAILABLE', 'the database is out of resources', { driverCode: code }, { cause: error });
-  if (code?.startsWith('22')) return new DomainError('VALIDATION_FAILED', 'the database refused a value', { driverCode: code }, { cause: error });
+  if (isConnectionError(error))
+    return new DomainError(
+      'STORE_UNAVAILABLE',
+      'the database is unreachable; retry shortly',
+      { driverCode: code ?? null },
+      { cause: error },
+    );
+  if (code && RETRY_CODES.has(code))
+    return new DomainError(
+      'STORE_BUSY',
+      'the database is busy with conflicting changes; retry shortly',
+      { driverCode: code },
+      { cause: error },
+    );
+  if (code?.startsWith('53'))
+    return new DomainError(
+      'STORE_UNAVAILABLE',
+      'the database is out of resources',
+      { driverCode: code },
+      { cause: error },
+    );
+  if (code?.startsWith('22'))
+    return new DomainError('VALIDATION_FAILED', 'the database refused a value', { driverCode: code }, { cause: error });
   return new DomainError('INTERNAL', 'the database rejected a command', { driverCode: code ?? null }, { cause: error });
 }
 
@@ -74,6 +132,8 @@ export class PgBackend implements Backend {
   private readonly maxGroups: number;
   private readonly maxGroupSize: number;
   private readonly queue: Pending[] = [];
+  /** Projects whose last claim-next skipped file-blocked tasks: groups do not read ahead there (group.ts). */
+  private readonly skipping = new Set<string>();
   private running = 0;
   private scheduled = false;
   /** Commands accepted and not yet answered; close() waits for them. */
@@ -100,7 +160,11 @@ export class PgBackend implements Backend {
     // A checked-out client whose connection dies between two queries emits 'error' too; the query
     // in flight (or the next one) fails and the command is retried or reported.
     this.pool.on('connect', (client) => client.on('error', () => undefined));
-    this.eventFeed = new EventFeed(this.pool, { connectionString: options.connectionString, types, application_name: `task-coordinator:${schema}` }, `tc_${schema}`.slice(0, 63));
+    this.eventFeed = new EventFeed(
+      this.pool,
+      { connectionString: options.connectionString, types, application_name: `task-coordinator:${schema}` },
+      `tc_${schema}`.slice(0, 63),
+    );
     this.feed = this.eventFeed;
   }
 
@@ -124,14 +188,21 @@ export class PgBackend implements Backend {
       client = undefined;
       await backend.pool.end().catch(() => undefined);
       const reason = error instanceof DomainError ? error.message : (error as Error).message;
-      throw new DomainError('STORE_UNAVAILABLE', `cannot open PostgreSQL database: ${reason}`, undefined, { cause: error });
+      throw new DomainError('STORE_UNAVAILABLE', `cannot open PostgreSQL database: ${reason}`, undefined, {
+        cause: error,
+      });
     }
     client.release();
     try {
       await backend.eventFeed.open();
     } catch (error) {
       await backend.close().catch(() => undefined);
-      throw new DomainError('STORE_UNAVAILABLE', `cannot open PostgreSQL database: ${(error as Error).message}`, undefined, { cause: error });
+      throw new DomainError(
+        'STORE_UNAVAILABLE',
+        `cannot open PostgreSQL database: ${(error as Error).message}`,
+        undefined,
+        { cause: error },
+      );
     }
     return backend;
   }
@@ -210,7 +281,7 @@ export class PgBackend implements Backend {
       this.failed(new Group(pendings), error, false);
       return;
     }
-    const group = new Group(pendings);
+    const group = new Group(pendings, this.skipping);
     const tx = new Transaction(client);
     let writing = false;
     let events: TaskEvent[][];
@@ -219,7 +290,9 @@ export class PgBackend implements Backend {
       const changes = group.done().map((m) => (m.outcome as Outcome<unknown>).change);
       writing = true;
       this.eventFeed.committing();
-      events = changes.some((c) => !isEmptyChange(c)) ? await writeChanges(tx, changes, this.eventFeed.channel, true) : changes.map(() => []);
+      events = changes.some((c) => !isEmptyChange(c))
+        ? await writeChanges(tx, changes, this.eventFeed.channel, true)
+        : changes.map(() => []);
       await tx.commit();
     } catch (error) {
       // Decided by the statement's own error, not by how the ROLLBACK after it went: only a
@@ -228,7 +301,7 @@ export class PgBackend implements Backend {
       const lost = isConnectionError(error);
       let broken = lost;
       if (!lost) await tx.rollback().catch(() => (broken = true));
-      client.release(broken);
+      client.release(broken || tx.unsure);
       if (writing) this.eventFeed.abandoned();
       this.failed(group, error, tx.commitSent && lost);
       return;
@@ -241,7 +314,9 @@ export class PgBackend implements Backend {
     this.stats.groups++;
     this.stats.commands += done.length;
     await this.eventFeed.committed(events.flat());
-    done.forEach((m, i) => m.pending.resolve({ result: (m.outcome as Outcome<unknown>).result, events: events[i] as TaskEvent[] }));
+    done.forEach((m, i) =>
+      m.pending.resolve({ result: (m.outcome as Outcome<unknown>).result, events: events[i] as TaskEvent[] }),
+    );
     for (const m of group.rejected()) m.pending.reject(mapPgError(m.error));
     this.postponed(group);
   }
@@ -265,9 +340,14 @@ export class PgBackend implements Backend {
    */
   private failed(group: Group, error: unknown, unknownOutcome: boolean): void {
     if (unknownOutcome) {
-      const lost = new DomainError('STORE_UNAVAILABLE', 'the database connection dropped while committing: the change may or may not have been applied; read before retrying', undefined, {
-        cause: error,
-      });
+      const lost = new DomainError(
+        'STORE_UNAVAILABLE',
+        'the database connection dropped while committing: the change may or may not have been applied; read before retrying',
+        undefined,
+        {
+          cause: error,
+        },
+      );
       for (const m of group.done()) m.pending.reject(lost);
       for (const m of group.rejected()) m.pending.reject(mapPgError(m.error));
       this.postponed(group);
@@ -289,7 +369,9 @@ export class PgBackend implements Backend {
     this.stats.retries++;
     pending.attempts++;
     // Back off with the connection returned to the pool; a lost connection waits longer.
-    const wait = isConnectionError(error) ? Math.min(1000, 20 * 2 ** pending.attempts) : Math.random() * Math.min(200, 5 * 2 ** pending.attempts);
+    const wait = isConnectionError(error)
+      ? Math.min(1000, 20 * 2 ** pending.attempts)
+      : Math.random() * Math.min(200, 5 * 2 ** pending.attempts);
     setTimeout(() => this.requeue([pending]), wait);
   }
 
@@ -301,8 +383,16 @@ export class PgBackend implements Backend {
     }
   }
 
-  getTask(project: string, id: string): Promise<TaskDetail | null> {
+  getTask(project: string, id: string): Promise<TaskWithDependents | null> {
     return this.read((db) => q.getTask(db, project, id));
+  }
+
+  reservations(project: string, worker: string | null, taskId: string | null): Promise<Reservation[]> {
+    return this.read((db) => listReservations(db, project, worker, taskId));
+  }
+
+  async holdings(project: string): Promise<FileHolding[]> {
+    return (await this.read((db) => readHoldings(db, [{ project, near: null }], false))).get(project) ?? [];
   }
 
   listTasks(query: ListQuery): Promise<{ tasks: Task[]; lastOrd: number | null }> {
@@ -334,8 +424,19 @@ export class PgBackend implements Backend {
   async events(filter: EventFilter): Promise<TaskEvent[]> {
     const settled = this.eventFeed.settled;
     if (filter.afterSeq >= settled) return [];
-    const plain = filter.taskId === null && filter.workerId === null && filter.types === null && filter.since === null && filter.until === null;
-    const found = await this.read((db) => (plain ? q.events(db, filter.project, filter.afterSeq, filter.limit) : q.filteredEvents(db, filter)));
+    // Newest first starts at the newest settled event, so an uncommitted one never takes a place in the page.
+    if (filter.descending) filter = { ...filter, beforeSeq: Math.min(filter.beforeSeq ?? Infinity, settled + 1) };
+    const plain =
+      !filter.descending &&
+      filter.beforeSeq === null &&
+      filter.taskId === null &&
+      filter.workerId === null &&
+      filter.types === null &&
+      filter.since === null &&
+      filter.until === null;
+    const found = await this.read((db) =>
+      plain ? q.events(db, filter.project, filter.afterSeq, filter.limit) : q.filteredEvents(db, filter),
+    );
     return found.filter((e) => e.seq <= settled);
   }
 
@@ -371,14 +472,34 @@ export class PgBackend implements Backend {
   }
 
   /** A retention pass: one short transaction; claims never wait on it (task candidates are SKIP LOCKED). */
-  async prune(eventsBefore: Instant | null, tasksBefore: Instant | null, limit: number): Promise<PruneResult> {
+  async prune(
+    events: { before: Instant; limit: number } | null,
+    tasks: ((now: Instant) => Program<number>) | null,
+    clock: () => Instant,
+  ): Promise<PruneResult> {
     return this.transaction(async (client) => {
       await client.query(q.PRUNE_PLANS);
-      return {
-        events: eventsBefore === null ? 0 : await q.pruneEvents(client, eventsBefore, limit),
-        tasks: tasksBefore === null ? 0 : await q.pruneTasks(client, tasksBefore, limit),
-      };
+      const removed = events === null ? 0 : await q.pruneEvents(client, events.before, events.limit);
+      if (tasks === null) return { events: removed, tasks: 0 };
+      const { change } = await runAsync(tasks(clock()), (load) => {
+        if (!q.isSoloLoad(load)) throw new Error(`retention asked an unexpected load: ${load.kind}`);
+        return q.answerAlone(client, load);
+      });
+      // What the delete removed, which the re-check there may make fewer than the rule chose.
+      return { events: removed, tasks: await deleteTasks(client, change.deleteTasks) };
     });
+  }
+
+  webhookCursors(): Promise<WebhookCursor[]> {
+    return this.read((db) => webhookCursors(db));
+  }
+
+  saveWebhookCursor(webhook: string, seq: number, now: Instant): Promise<WebhookCursor> {
+    return this.transaction((client) => advanceWebhookCursor(client, webhook, seq, now));
+  }
+
+  takeDispatchLease(owner: string, now: Instant, ttlMs: number, replacing: string | null): Promise<DispatchLease> {
+    return this.transaction((client) => takeDispatchLease(client, owner, now, ttlMs, replacing));
   }
 
   async ping(): Promise<void> {

@@ -5,7 +5,8 @@ import type { TaskEvent } from '@task-coordinator/core';
 import { openPostgresStore } from '@task-coordinator/store-postgres';
 import { DATABASE_URL, freshSchema, HAS_PG } from './helpers.js';
 
-const open = (schema = freshSchema('group')) => openPostgresStore({ connectionString: DATABASE_URL, schema, poolSize: 20, config: { slots: 50 } });
+const open = (schema = freshSchema('group')) =>
+  openPostgresStore({ connectionString: DATABASE_URL, schema, poolSize: 20, config: { slots: 50 } });
 
 /** Every event the log holds, in seq order. */
 async function allEvents(store: Awaited<ReturnType<typeof open>>): Promise<TaskEvent[]> {
@@ -24,13 +25,17 @@ describe.skipIf(!HAS_PG)('postgres group commit', () => {
     store.subscribe((event) => seen.push(event));
     try {
       // Chains of three, so completes unblock tasks that concurrent claim-nexts are looking for.
-      const tasks = Array.from({ length: 300 }, (_, i) => ({ id: `c${i}`, description: `step ${i}`, dependencies: i % 3 ? [`c${i - 1}`] : [] }));
+      const tasks = Array.from({ length: 300 }, (_, i) => ({
+        id: `c${i}`,
+        description: `step ${i}`,
+        dependencies: i % 3 ? [`c${i - 1}`] : [],
+      }));
       await store.addTasks({ tasks });
       const doneBy = new Map<string, string>();
       await Promise.all(
         Array.from({ length: 24 }, async (_, w) => {
           const worker = `w${w}`;
-          for (let idle = 0; idle < 40; ) {
+          for (let idle = 0; idle < 40;) {
             const claim = await store.claimNextTask({ workerId: worker });
             if (!claim) {
               // Tasks may still unblock; a bounded number of empty answers ends this worker.
@@ -40,7 +45,10 @@ describe.skipIf(!HAS_PG)('postgres group commit', () => {
             }
             idle = 0;
             const id = claim.task.id;
-            await Promise.all([store.startTask({ taskId: id, workerId: worker }), store.heartbeat({ workerId: worker })]);
+            await Promise.all([
+              store.startTask({ taskId: id, workerId: worker }),
+              store.heartbeat({ workerId: worker }),
+            ]);
             const done = await store.completeTask({ taskId: id, workerId: worker, output: worker });
             expect(doneBy.has(id)).toBe(false);
             doneBy.set(id, done.task.output as string);
@@ -74,14 +82,22 @@ describe.skipIf(!HAS_PG)('postgres group commit', () => {
     try {
       await admin.query(`CREATE FUNCTION "${schema}".refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN IF NEW.output = 'poison' THEN RAISE EXCEPTION 'poison refused' USING ERRCODE = '22023'; END IF; RETURN NEW; END $$`);
-      await admin.query(`CREATE TRIGGER refuse_poison BEFORE UPDATE ON "${schema}".tasks FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_poison()`);
+      await admin.query(
+        `CREATE TRIGGER refuse_poison BEFORE UPDATE ON "${schema}".tasks FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_poison()`,
+      );
       await store.addTasks({ tasks: Array.from({ length: 12 }, (_, i) => ({ id: `p${i}`, description: 'x' })) });
-      const claims = await Promise.all(Array.from({ length: 12 }, (_, i) => store.claimNextTask({ workerId: `w${i}` })));
+      const claims = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => store.claimNextTask({ workerId: `w${i}` })),
+      );
       const before = (await allEvents(store)).length;
       const results = await Promise.allSettled(
-        claims.map((c, i) => store.completeTask({ taskId: c!.task.id, workerId: `w${i}`, output: i === 5 ? 'poison' : 'fine' })),
+        claims.map((c, i) =>
+          store.completeTask({ taskId: c!.task.id, workerId: `w${i}`, output: i === 5 ? 'poison' : 'fine' }),
+        ),
       );
-      const refused = results.flatMap((r, i) => (r.status === 'rejected' ? [{ i, error: r.reason as { code: string } }] : []));
+      const refused = results.flatMap((r, i) =>
+        r.status === 'rejected' ? [{ i, error: r.reason as { code: string } }] : [],
+      );
       expect(refused).toEqual([{ i: 5, error: expect.objectContaining({ code: 'VALIDATION_FAILED' }) }]);
       // They were sent together: the group holding the refused one failed and its commands ran again alone.
       expect(store.database.stats.retries).toBeGreaterThan(0);

@@ -20,7 +20,12 @@ const SWEEPS_SLOTS = /FROM slots WHERE lease_expires_at/;
 describe.skipIf(!HAS_PG)('postgres plans', () => {
   it(`claim, start, heartbeat, fail, complete, dependents and the lease sweeper on a ${TASKS.toLocaleString('en')}-task board without statistics: no statement scans a table`, async () => {
     const schema = freshSchema('plans');
-    const store = await openPostgresStore({ connectionString: DATABASE_URL, schema, poolSize: WORKERS + 4, config: { slots: 50 } });
+    const store = await openPostgresStore({
+      connectionString: DATABASE_URL,
+      schema,
+      poolSize: WORKERS + 4,
+      config: { slots: 50 },
+    });
     const seen = new Map<string, unknown[]>();
     const prepares = new Map<string, string>();
     const executes = new Map<string, string>();
@@ -33,10 +38,14 @@ describe.skipIf(!HAS_PG)('postgres plans', () => {
         const text = typeof config === 'string' ? config : (config as { text?: string }).text;
         const params = typeof config === 'string' ? values : (config as { values?: unknown[] }).values;
         if (recording && text && Array.isArray(params) && !seen.has(text)) seen.set(text, params);
-        const prepare = text && /^PREPARE (\w+) AS ([\s\S]*)$/.exec(text);
-        if (prepare) prepares.set(prepare[1] as string, prepare[2] as string);
-        const execute = text && /^(?:BEGIN; )?(EXECUTE (\w+)\([\s\S]*\))(?:; COMMIT)?$/.exec(text);
-        if (recording && execute && !executes.has(execute[2] as string)) executes.set(execute[2] as string, execute[1] as string);
+        // A group's statements travel several to a query (BEGIN; PREPARE …; EXECUTE …; COMMIT).
+        for (const part of text?.split(/; (?=BEGIN$|COMMIT$|PREPARE \w+ AS |EXECUTE \w+\()/) ?? []) {
+          const prepare = /^PREPARE (\w+) AS ([\s\S]*)$/.exec(part);
+          if (prepare) prepares.set(prepare[1] as string, prepare[2] as string);
+          const execute = /^(EXECUTE (\w+)\([\s\S]*\))$/.exec(part);
+          if (recording && execute && !executes.has(execute[2] as string))
+            executes.set(execute[2] as string, execute[1] as string);
+        }
         return (query as (...args: unknown[]) => unknown).call(this, config, values, callback);
       } as typeof query;
       // Every fifth task waits for the one before it, so completes unblock dependents.
@@ -84,7 +93,8 @@ describe.skipIf(!HAS_PG)('postgres plans', () => {
             const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${execute}`);
             const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
             const text = prepares.get(name) ?? '';
-            if (GROWS.test(plan) && !SWEEPS_SLOTS.test(text)) scans.push(`${mode}: ${text.replace(/\s+/g, ' ').slice(0, 120)}…\n${plan}`);
+            if (GROWS.test(plan) && !SWEEPS_SLOTS.test(text))
+              scans.push(`${mode}: ${text.replace(/\s+/g, ' ').slice(0, 120)}…\n${plan}`);
           } finally {
             await client.query('ROLLBACK');
           }
@@ -94,7 +104,11 @@ describe.skipIf(!HAS_PG)('postgres plans', () => {
           await client.query('BEGIN');
           try {
             // EXPLAIN without ANALYZE plans the statement and runs nothing.
-            const { rows } = await client.query<{ 'QUERY PLAN': string }>({ name: `plan-${mode}-${scans.length}-${seen.size}-${text.length}`, text: `EXPLAIN ${text}`, values: params });
+            const { rows } = await client.query<{ 'QUERY PLAN': string }>({
+              name: `plan-${mode}-${scans.length}-${seen.size}-${text.length}`,
+              text: `EXPLAIN ${text}`,
+              values: params,
+            });
             const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
             if (GROWS.test(plan)) scans.push(`${mode}: ${text.replace(/\s+/g, ' ').slice(0, 120)}…\n${plan}`);
           } finally {

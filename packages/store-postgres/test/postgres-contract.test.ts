@@ -7,6 +7,7 @@ import { DATABASE_URL, freshSchema, HAS_PG } from './helpers.js';
 describe.skipIf(!HAS_PG)('postgres', () => {
   describeStoreContract({
     name: 'postgres',
-    create: (options) => openPostgresStore({ connectionString: DATABASE_URL, schema: freshSchema('contract'), poolSize: 40, ...options }),
+    create: (options) =>
+      openPostgresStore({ connectionString: DATABASE_URL, schema: freshSchema('contract'), poolSize: 40, ...options }),
   });
 });

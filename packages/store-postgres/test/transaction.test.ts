@@ -20,7 +20,7 @@ const HOSTILE = [
   'line\nbreak\ttab',
   'ünïcødé ✓ 日本語 🙂',
   '$1 $$ $fn$',
-  'E\'x\'',
+  "E'x'",
 ];
 
 describe('literal', () => {
@@ -38,7 +38,9 @@ describe.skipIf(!HAS_PG)('literal, read back by PostgreSQL', () => {
     await client.connect();
     try {
       for (const text of HOSTILE) {
-        const { rows } = await client.query<{ s: string; j: unknown }>(`SELECT ${literal(text)}::text AS s, ${literal(JSON.stringify({ text }))}::jsonb AS j`);
+        const { rows } = await client.query<{ s: string; j: unknown }>(
+          `SELECT ${literal(text)}::text AS s, ${literal(JSON.stringify({ text }))}::jsonb AS j`,
+        );
         expect(rows[0]).toEqual({ s: text, j: { text } });
       }
       const { rows } = await client.query<{ a: Array<string | null>; n: number[]; i: number; b: string; z: null }>(
@@ -48,7 +50,9 @@ describe.skipIf(!HAS_PG)('literal, read back by PostgreSQL', () => {
       // Under the old escaping rules too (backslashes in plain literals are escapes there).
       await client.query('SET standard_conforming_strings = off');
       for (const text of HOSTILE) {
-        const { rows: again } = await client.query<{ s: string; a: string[] }>(`SELECT ${literal(text)}::text AS s, ${literal([text])}::text[] AS a`);
+        const { rows: again } = await client.query<{ s: string; a: string[] }>(
+          `SELECT ${literal(text)}::text AS s, ${literal([text])}::text[] AS a`,
+        );
         expect(again[0]).toEqual({ s: text, a: [text] });
       }
     } finally {

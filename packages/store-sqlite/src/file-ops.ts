@@ -2,7 +2,7 @@
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { DomainError } from '@task-coordinator/core';
-import { MIGRATIONS } from './migrations/index.js';
+import { latestVersion } from './migrations/index.js';
 import { mapSqliteError } from './sqlite-errors.js';
 
 export interface SqliteFileCheck {
@@ -33,7 +33,12 @@ function open(file: string, options: Database.Options = {}): Database.Database {
     db.pragma('busy_timeout = 5000');
     return db;
   } catch (error) {
-    throw new DomainError('STORE_UNAVAILABLE', `cannot open ${file}: ${(error as Error).message}`, { file }, { cause: error });
+    throw new DomainError(
+      'STORE_UNAVAILABLE',
+      `cannot open ${file}: ${(error as Error).message}`,
+      { file },
+      { cause: error },
+    );
   }
 }
 
@@ -43,11 +48,21 @@ export function checkSqliteFile(file: string): SqliteFileCheck {
   try {
     const integrity = String(db.pragma('integrity_check', { simple: true }));
     const schemaVersion = db.pragma('user_version', { simple: true }) as number;
-    if (schemaVersion < 1 || schemaVersion > MIGRATIONS.length) {
-      throw new DomainError('VALIDATION_FAILED', `${file} is not a task-coordinator database this build understands (schema version ${schemaVersion})`, { file, schemaVersion });
+    if (schemaVersion < 1 || schemaVersion > latestVersion()) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `${file} is not a task-coordinator database this build understands (schema version ${schemaVersion})`,
+        { file, schemaVersion },
+      );
     }
     const count = (sql: string) => (db.prepare(sql).get() as { n: number | null }).n ?? 0;
-    return { integrity, schemaVersion, tasks: count('SELECT COUNT(*) AS n FROM tasks'), events: count('SELECT COUNT(*) AS n FROM events'), lastSeq: count('SELECT MAX(seq) AS n FROM events') };
+    return {
+      integrity,
+      schemaVersion,
+      tasks: count('SELECT COUNT(*) AS n FROM tasks'),
+      events: count('SELECT COUNT(*) AS n FROM events'),
+      lastSeq: count('SELECT MAX(seq) AS n FROM events'),
+    };
   } catch (error) {
     throw mapSqliteError(error);
   } finally {
@@ -62,14 +77,29 @@ export function checkSqliteFile(file: string): SqliteFileCheck {
  * WAL readers do not block writers. Written to `<destination>.partial`, checked, then renamed, so a
  * file at `destination` is always a complete, sound backup.
  */
-export async function backupSqliteFile(source: string, destination: string): Promise<BackupResult> {
+export async function backupSqliteFile(
+  source: string,
+  destination: string,
+  options: { onProgress?: (pagesDone: number, pagesTotal: number) => void } = {},
+): Promise<BackupResult> {
   const started = Date.now();
-  if (existsSync(destination)) throw new DomainError('VALIDATION_FAILED', `refusing to overwrite ${destination}: choose a new file`, { file: destination });
+  if (existsSync(destination))
+    throw new DomainError('VALIDATION_FAILED', `refusing to overwrite ${destination}: choose a new file`, {
+      file: destination,
+    });
   const partial = `${destination}.partial`;
   rmSync(partial, { force: true });
   const db = open(source);
   try {
-    await db.backup(partial, { progress: ({ totalPages }) => Math.max(totalPages, 100) });
+    // Without a progress listener, one step copies everything; with one, about fifty steps (at least 100 pages each).
+    const { totalPages } = await db.backup(partial, {
+      progress: ({ totalPages, remainingPages }) => {
+        if (!options.onProgress) return Math.max(totalPages, 100);
+        options.onProgress(totalPages - remainingPages, totalPages);
+        return Math.max(100, Math.ceil(totalPages / 50));
+      },
+    });
+    options.onProgress?.(totalPages, totalPages);
   } catch (error) {
     rmSync(partial, { force: true });
     throw mapSqliteError(error);
@@ -79,7 +109,9 @@ export async function backupSqliteFile(source: string, destination: string): Pro
   const check = checkSqliteFile(partial);
   if (check.integrity !== 'ok') {
     rmSync(partial, { force: true });
-    throw new DomainError('STORE_UNAVAILABLE', `the backup failed its integrity check: ${check.integrity}`, { file: destination });
+    throw new DomainError('STORE_UNAVAILABLE', `the backup failed its integrity check: ${check.integrity}`, {
+      file: destination,
+    });
   }
   renameSync(partial, destination);
   return { ...check, file: destination, bytes: statSync(destination).size, ms: Date.now() - started };
@@ -95,17 +127,27 @@ export function assertNotInUse(file: string): void {
   try {
     db = new Database(file, { fileMustExist: true });
   } catch (error) {
-    throw new DomainError('STORE_UNAVAILABLE', `cannot open ${file}: ${(error as Error).message}`, { file }, { cause: error });
+    throw new DomainError(
+      'STORE_UNAVAILABLE',
+      `cannot open ${file}: ${(error as Error).message}`,
+      { file },
+      { cause: error },
+    );
   }
   try {
     db.pragma('busy_timeout = 0');
     const mode = String(db.pragma('journal_mode = DELETE', { simple: true }));
-    if (mode !== 'delete') throw new DomainError('STORE_BUSY', `${file} is in use (stop the server using it first)`, { file });
+    if (mode !== 'delete')
+      throw new DomainError('STORE_BUSY', `${file} is in use (stop the server using it first)`, { file });
   } catch (error) {
     if (error instanceof DomainError) throw error;
     const code = (error as { code?: string }).code ?? '';
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-      throw new DomainError('STORE_BUSY', `${file} is in use by a running server or another process: stop it before restoring`, { file });
+      throw new DomainError(
+        'STORE_BUSY',
+        `${file} is in use by a running server or another process: stop it before restoring`,
+        { file },
+      );
     }
     throw mapSqliteError(error);
   } finally {
@@ -118,10 +160,17 @@ export function assertNotInUse(file: string): void {
  * process has `target` open. The replaced database is kept beside it (`<target>.replaced-<time>`),
  * never deleted; the restored file is checked again in place.
  */
-export async function restoreSqliteFile(backup: string, target: string, now: Date = new Date()): Promise<RestoreResult> {
+export async function restoreSqliteFile(
+  backup: string,
+  target: string,
+  now: Date = new Date(),
+): Promise<RestoreResult> {
   const started = Date.now();
   const check = checkSqliteFile(backup);
-  if (check.integrity !== 'ok') throw new DomainError('VALIDATION_FAILED', `${backup} fails its integrity check: ${check.integrity}`, { file: backup });
+  if (check.integrity !== 'ok')
+    throw new DomainError('VALIDATION_FAILED', `${backup} fails its integrity check: ${check.integrity}`, {
+      file: backup,
+    });
   // Copy first (the backup API again, so a backup still in WAL mode comes over whole), then swap.
   const incoming = `${target}.restoring`;
   rmSync(incoming, { force: true });
@@ -148,6 +197,11 @@ export async function restoreSqliteFile(backup: string, target: string, now: Dat
     throw error;
   }
   const restored = checkSqliteFile(target);
-  if (restored.integrity !== 'ok') throw new DomainError('STORE_UNAVAILABLE', `${target} failed its integrity check after the restore: ${restored.integrity}`, { file: target, previous });
+  if (restored.integrity !== 'ok')
+    throw new DomainError(
+      'STORE_UNAVAILABLE',
+      `${target} failed its integrity check after the restore: ${restored.integrity}`,
+      { file: target, previous },
+    );
   return { ...restored, file: target, previous, ms: Date.now() - started };
 }

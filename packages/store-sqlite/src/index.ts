@@ -19,16 +19,26 @@ export class SqliteStore extends Coordinator {
  * STORE_UNAVAILABLE and a one-line reason when the file cannot be opened.
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
-  const { file, synchronous, busyTimeoutMs, maxGroupSize, ...coordinator } = options;
+  const { file, synchronous, busyTimeoutMs, maxGroupSize, fsync, ...coordinator } = options;
   const backend = new SqliteBackend({
     file,
     ...(synchronous ? { synchronous } : {}),
     ...(busyTimeoutMs !== undefined ? { busyTimeoutMs } : {}),
     ...(maxGroupSize !== undefined ? { maxGroupSize } : {}),
+    ...(fsync ? { fsync } : {}),
   });
   return new SqliteStore(backend, coordinator);
 }
 
 export { SqliteBackend, type SqliteBackendOptions };
-export { MIGRATIONS } from './migrations/index.js';
-export { assertNotInUse, backupSqliteFile, checkSqliteFile, restoreSqliteFile, type BackupResult, type RestoreResult, type SqliteFileCheck } from './file-ops.js';
+export type { FsyncFn } from './wal-sync.js';
+export { MIGRATIONS, latestVersion, migrate, type Migration } from './migrations/index.js';
+export {
+  assertNotInUse,
+  backupSqliteFile,
+  checkSqliteFile,
+  restoreSqliteFile,
+  type BackupResult,
+  type RestoreResult,
+  type SqliteFileCheck,
+} from './file-ops.js';

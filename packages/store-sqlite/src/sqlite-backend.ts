@@ -1,15 +1,49 @@
-// The SQLite backend: commands group-committed in BEGIN IMMEDIATE transactions, one fsync per group.
+// The SQLite backend: commands group-committed in BEGIN IMMEDIATE transactions, made durable off the event loop.
 //
-// Durability costs one fsync per commit (synchronous=FULL): about 8,800 commits/s on the 2-core
-// reference machine, i.e. ~4,400 claim→complete cycles/s if each command committed alone. So
-// commands that arrive while a commit is in flight are queued and committed together (a rejected
-// command writes nothing, see commitGroup), one COMMIT makes the whole group durable, and only then
-// are their promises resolved. Nothing is acknowledged before its fsync.
+// Commands queued in one turn of the event loop run together in one transaction (a rejected
+// command writes nothing, see commitGroup). The durable part of the commit, an fsync of the WAL,
+// runs on libuv's thread pool (wal-sync.ts): inside COMMIT with synchronous=FULL it blocked the
+// event loop for every group. Groups committed while an fsync runs wait for the next one, which
+// covers them all. Only after it are a group's events announced (this backend is the Coordinator's
+// feed) and its commands answered: nothing is acknowledged before its fsync.
+//
+// The visibility watermark. Between its COMMIT and its fsync a group's rows are in the file, but
+// its events have not gone out. Readers of the event log (events, lastSeq, history, and retention's
+// pruning of events) must not see them before they go out, or a Socket.IO resume would send them
+// and then the feed again, a long-poll or a webhook would act on an event that could still vanish,
+// and retention could delete the newest event readers see. So every such reader stops below
+// `horizon`: the first seq of the oldest commit not yet durable and announced (none: no bound).
+// Task and slot reads are not bounded; docs/architecture.md ("SQLite: the durable commit") says why.
 import Database from 'better-sqlite3';
-import { DomainError, runSync, type Backend, type BackendOverview, type EventFilter, type ImportBatch, type PruneResult, type Instant, type ListQuery, type Program, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '@task-coordinator/core';
+import {
+  DomainError,
+  runSync,
+  type Backend,
+  type BackendOverview,
+  type EventFilter,
+  type ImportBatch,
+  type PruneResult,
+  type Instant,
+  type ListQuery,
+  type Program,
+  type Slot,
+  type Task,
+  type TaskWithDependents,
+  type Reservation,
+  type FileHolding,
+  type TaskEvent,
+  type TaskStatus,
+  type DispatchLease,
+  type WebhookCursor,
+} from '@task-coordinator/core';
 import { migrate } from './migrations/index.js';
 import { prepareQueries, type Queries } from './queries.js';
+import { prepareWebhookQueries } from './webhook-queries.js';
 import { mapSqliteError } from './sqlite-errors.js';
+import { WalSync, type Durable, type FsyncFn } from './wal-sync.js';
+
+/** No commit is waiting for its fsync: readers of the event log see every event. */
+const NO_HORIZON = Number.MAX_SAFE_INTEGER;
 
 export interface SqliteBackendOptions {
   /** Path of the database file (created when missing). */
@@ -20,6 +54,8 @@ export interface SqliteBackendOptions {
   busyTimeoutMs?: number;
   /** Most commands committed together; bounds the latency one group adds. */
   maxGroupSize?: number;
+  /** The fsync used to make commits durable (tests hold or fail it); fs.fsync by default. */
+  fsync?: FsyncFn;
 }
 
 interface Pending {
@@ -34,6 +70,7 @@ export class SqliteBackend implements Backend {
   readonly file: string;
   private readonly db: Database.Database;
   private readonly q: Queries;
+  private readonly webhooks: ReturnType<typeof prepareWebhookQueries>;
   private readonly maxGroupSize: number;
   private queue: Pending[] = [];
   private scheduled = false;
@@ -42,6 +79,21 @@ export class SqliteBackend implements Backend {
   private readonly begin: Database.Statement;
   private readonly commit: Database.Statement;
   private readonly rollback: Database.Statement;
+  /** Makes commits durable (synchronous FULL); null with NORMAL, where a commit survives a process crash only. */
+  private readonly wal: WalSync | null;
+  /** First seq of each commit whose events are not yet durable and announced, oldest first. */
+  private readonly unannounced: number[] = [];
+  private onEvents: ((events: readonly TaskEvent[]) => void) | null = null;
+  private readonly committed = new Set<(events: readonly TaskEvent[]) => void>();
+  /**
+   * The Coordinator's feed: this backend announces each commit's events itself, once durable and
+   * in the same step as readers of the event log may see them (so the Coordinator does not).
+   */
+  readonly feed = {
+    start: (onEvents: (events: readonly TaskEvent[]) => void): void => {
+      this.onEvents = onEvents;
+    },
+  };
   /** Commits so far and commands in them: the group-commit factor, for benchmarks and metrics. */
   readonly stats = { commits: 0, commands: 0 };
 
@@ -53,29 +105,86 @@ export class SqliteBackend implements Backend {
       db = new Database(options.file);
       db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
       const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (mode !== 'wal') throw new DomainError('STORE_UNAVAILABLE', `cannot switch ${options.file} to WAL mode (got ${String(mode)})`);
-      db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+      if (mode !== 'wal')
+        throw new DomainError('STORE_UNAVAILABLE', `cannot switch ${options.file} to WAL mode (got ${String(mode)})`);
+      // NORMAL on the connection either way: COMMIT never syncs on the event loop. With FULL (the
+      // default) the WAL is synced off-thread before anything is acknowledged (wal-sync.ts).
+      db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = OFF');
       db.pragma('cache_size = -32000');
       // lower() in SQLite folds ASCII only; the search must match the other stores on any text.
-      db.function('tc_lower', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text));
+      db.function('tc_lower', { deterministic: true }, (text: unknown) =>
+        typeof text === 'string' ? text.toLowerCase() : text,
+      );
       migrate(db);
     } catch (error) {
       db?.close();
       const mapped = mapSqliteError(error);
       throw mapped.code === 'INTERNAL' || mapped.code === 'STORE_UNAVAILABLE'
-        ? new DomainError('STORE_UNAVAILABLE', `cannot open SQLite database ${options.file}: ${(error as Error).message}`, { file: options.file }, { cause: error })
+        ? new DomainError(
+            'STORE_UNAVAILABLE',
+            `cannot open SQLite database ${options.file}: ${(error as Error).message}`,
+            { file: options.file },
+            { cause: error },
+          )
         : mapped;
     }
     this.db = db;
     this.q = prepareQueries(db);
+    this.webhooks = prepareWebhookQueries(db);
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
+    this.wal =
+      (options.synchronous ?? 'FULL') === 'FULL'
+        ? new WalSync(`${options.file}-wal`, options.fsync, () => this.commitQueued())
+        : null;
+  }
+
+  /**
+   * Calls `listener` right after each COMMIT of a command group with its events, before they are
+   * durable and before anyone is answered. Only for in-process work that itself runs commands on
+   * this backend (a long-poll waiter retrying its claim): such a command commits after these
+   * events, so its own fsync covers them, and it is answered only after that. Never announce or
+   * act outside with these: the feed (`feed.start`) is what is durable. Must not throw.
+   */
+  onCommitted(listener: (events: readonly TaskEvent[]) => void): () => void {
+    this.committed.add(listener);
+    return () => this.committed.delete(listener);
+  }
+
+  /** Readers of the event log see events below this seq only (see the file's header). */
+  private get horizon(): number {
+    return this.unannounced[0] ?? NO_HORIZON;
+  }
+
+  /** fsyncs of the WAL so far (commits per fsync: how many groups one sync covered). */
+  get syncs(): number {
+    return this.wal?.syncs ?? this.stats.commits;
+  }
+
+  /**
+   * After a COMMIT that wrote events from `firstSeq` on (null: none): once the WAL is synced,
+   * readers of the event log may see them and `announce` goes out, in one synchronous step; then
+   * `done`. If the sync fails they stay hidden for good (their outcome is unknown).
+   */
+  private afterCommit(firstSeq: number | null, announce: readonly TaskEvent[], done: Durable): void {
+    if (firstSeq !== null) this.unannounced.push(firstSeq);
+    const durable: Durable = (error) => {
+      if (error === null) {
+        // Callbacks come in commit order, so this commit's entry is the oldest.
+        if (firstSeq !== null) this.unannounced.shift();
+        if (announce.length) this.onEvents?.(announce);
+      }
+      done(error);
+    };
+    if (this.wal) this.wal.after(durable);
+    else durable(null);
   }
 
   execute<R>(program: (now: Instant) => Program<R>, clock: () => Instant): Promise<{ result: R; events: TaskEvent[] }> {
     if (this.closed) return Promise.reject(new DomainError('STORE_UNAVAILABLE', 'the store is closed'));
+    if (this.wal?.failed) return Promise.reject(this.wal.failed);
     return new Promise((resolve, reject) => {
       this.queue.push({ program, clock, resolve: resolve as Pending['resolve'], reject });
       if (!this.scheduled) {
@@ -97,6 +206,11 @@ export class SqliteBackend implements Backend {
     if (!this.scheduled) for (const done of this.drained.splice(0)) done();
   }
 
+  /** Just before an fsync starts: commits what is queued now, so that fsync covers it too. */
+  private commitQueued(): void {
+    while (this.queue.length) this.commitGroup(this.queue.splice(0, this.maxGroupSize));
+  }
+
   /**
    * Runs a group in one transaction. Rules write nothing until they return (persist comes after),
    * so a command a rule rejects needs no rollback. Only a failed write (a bug, a full disk) spoils
@@ -111,7 +225,9 @@ export class SqliteBackend implements Backend {
       for (const op of group) op.reject(mapped);
       return;
     }
-    const outcomes: Array<{ ok: true; value: { result: unknown; events: TaskEvent[] } } | { ok: false; error: unknown }> = [];
+    const outcomes: Array<
+      { ok: true; value: { result: unknown; events: TaskEvent[] } } | { ok: false; error: unknown }
+    > = [];
     for (const op of group) {
       let outcome;
       try {
@@ -149,11 +265,25 @@ export class SqliteBackend implements Backend {
     }
     this.stats.commits++;
     this.stats.commands += group.length;
-    group.forEach((op, i) => {
-      const outcome = outcomes[i] as (typeof outcomes)[number];
-      if (outcome.ok) op.resolve(outcome.value);
-      else op.reject(outcome.error);
-    });
+    const events: TaskEvent[] = [];
+    for (const outcome of outcomes) if (outcome.ok) events.push(...outcome.value.events);
+    // A rejected command wrote nothing, but it is answered in order with the rest of its group.
+    this.afterCommit(events[0]?.seq ?? null, events, (error) =>
+      group.forEach((op, i) => {
+        const outcome = outcomes[i] as (typeof outcomes)[number];
+        if (error) op.reject(error);
+        else if (outcome.ok) op.resolve(outcome.value);
+        else op.reject(outcome.error);
+      }),
+    );
+    if (events.length)
+      for (const listener of this.committed) {
+        try {
+          listener(events);
+        } catch {
+          // A listener only wakes waiters; the commit and its answers must not depend on it.
+        }
+      }
   }
 
   /** Rolls back if a transaction is open; a failing rollback must not escape setImmediate. */
@@ -174,8 +304,16 @@ export class SqliteBackend implements Backend {
     }
   }
 
-  getTask(project: string, id: string): Promise<TaskDetail | null> {
+  getTask(project: string, id: string): Promise<TaskWithDependents | null> {
     return this.read(() => this.q.getTask(project, id));
+  }
+
+  reservations(project: string, worker: string | null, taskId: string | null): Promise<Reservation[]> {
+    return this.read(() => this.q.reservations(project, worker, taskId));
+  }
+
+  holdings(project: string): Promise<FileHolding[]> {
+    return this.read(() => this.q.holdings(project));
   }
 
   listTasks(query: ListQuery): Promise<{ tasks: Task[]; lastOrd: number | null }> {
@@ -195,19 +333,49 @@ export class SqliteBackend implements Backend {
   }
 
   lastSeq(): Promise<number> {
-    return this.read(() => this.q.lastSeq());
+    return this.read(() => this.q.lastSeq(this.horizon));
   }
 
   history(project: string, taskId: string, limit: number): Promise<TaskEvent[]> {
-    return this.read(() => this.q.history(project, taskId, limit));
+    return this.read(() => this.q.history(project, taskId, limit, this.horizon));
   }
 
   events(filter: EventFilter): Promise<TaskEvent[]> {
-    return this.read(() => this.q.events(filter));
+    return this.read(() => this.q.events(filter, this.horizon));
   }
 
+  /** Imported events are history, not news: hidden until durable, never announced. */
   importRecords(batch: ImportBatch): Promise<void> {
-    return this.read(() => this.inTransaction(() => this.q.importRecords(batch)));
+    const seqs = batch.events.map((e) => e.seq);
+    return this.write(() => this.q.importRecords(batch), seqs.length ? Math.min(...seqs) : null);
+  }
+
+  webhookCursors(): Promise<WebhookCursor[]> {
+    return this.read(() => this.webhooks.cursors());
+  }
+
+  saveWebhookCursor(webhook: string, seq: number, now: Instant): Promise<WebhookCursor> {
+    return this.write(() => this.webhooks.advance(webhook, seq, now));
+  }
+
+  takeDispatchLease(owner: string, now: Instant, ttlMs: number, replacing: string | null): Promise<DispatchLease> {
+    return this.write(() => this.webhooks.take(owner, now, ttlMs, replacing));
+  }
+
+  /** A write outside the command groups: its own transaction, answered once durable like a group. */
+  private write<T>(fn: () => T, firstSeq: number | null = null): Promise<T> {
+    if (this.closed) return Promise.reject(new DomainError('STORE_UNAVAILABLE', 'the store is closed'));
+    if (this.wal?.failed) return Promise.reject(this.wal.failed);
+    let result: T;
+    try {
+      result = this.inTransaction(fn);
+    } catch (error) {
+      return Promise.reject(mapSqliteError(error));
+    }
+    // Registered in the same synchronous step as the COMMIT: no reader runs in between.
+    return new Promise((resolve, reject) =>
+      this.afterCommit(firstSeq, [], (error) => (error ? reject(error) : resolve(result))),
+    );
   }
 
   /** Runs `fn` in its own BEGIN IMMEDIATE transaction (never inside a group: commits are synchronous). */
@@ -227,8 +395,19 @@ export class SqliteBackend implements Backend {
    * A retention pass in its own short transaction. Commands run synchronously inside a group
    * commit, so this never interleaves with one; it only waits its turn like any writer.
    */
-  prune(eventsBefore: Instant | null, tasksBefore: Instant | null, limit: number): Promise<PruneResult> {
-    return this.read(() => this.inTransaction(() => this.q.prune(eventsBefore, tasksBefore, limit)));
+  prune(
+    events: { before: Instant; limit: number } | null,
+    tasks: ((now: Instant) => Program<number>) | null,
+    clock: () => Instant,
+  ): Promise<PruneResult> {
+    // Events below the visibility bound only; the pass waits for its fsync like any write.
+    return this.write(() => {
+      const removed = events === null ? 0 : this.q.pruneEvents(events.before, events.limit, this.horizon);
+      if (tasks === null) return { events: removed, tasks: 0 };
+      const { result, change } = runSync(tasks(clock()), (load) => this.q.answer(load));
+      this.q.persist(change);
+      return { events: removed, tasks: result };
+    });
   }
 
   ping(): Promise<void> {
@@ -242,11 +421,13 @@ export class SqliteBackend implements Backend {
     return String(this.db.pragma('integrity_check', { simple: true }));
   }
 
-  /** Commits what is queued, then closes the file. */
+  /** Commits what is queued, waits for its fsync, then closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.scheduled) await new Promise<void>((resolve) => this.drained.push(resolve));
     this.closed = true;
+    // Every commit made is answered (synced, or refused if the sync failed) before the file closes.
+    await this.wal?.close();
     try {
       this.db.pragma('optimize');
     } finally {

@@ -14,10 +14,14 @@ export function tempDir(prefix: string): { dir: string; file: (name: string) => 
 
 /** Starts a fixture script in its own Node process, resolving workspace packages from source. */
 export function spawnFixture(script: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--conditions=@task-coordinator/source', '--import', 'tsx', join(here, 'fixtures', script), ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    cwd: join(here, '..'),
-  });
+  return spawn(
+    process.execPath,
+    ['--conditions=@task-coordinator/source', '--import', 'tsx', join(here, 'fixtures', script), ...args],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: join(here, '..'),
+    },
+  );
 }
 
 /** Resolves when the child writes `line` to stderr. */
@@ -44,6 +48,8 @@ export function finished(child: ChildProcess): Promise<string> {
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`fixture exited ${code ?? signal}: ${err}`))));
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolve(out) : reject(new Error(`fixture exited ${code ?? signal}: ${err}`)),
+    );
   });
 }

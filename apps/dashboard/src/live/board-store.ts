@@ -1,27 +1,30 @@
 // The live board: loads a project's tasks page by page, then follows Socket.IO from the seq it
 // loaded at, so no event between the load and the subscription is missed and none is applied
 // twice in effect. Reconnects resume from the last seq seen (socket.io-client re-reads `auth`);
-// a 'resync' (too far behind, or a restored database) reloads. Renders are batched per frame.
+// a 'resync' (too far behind, or a restored database) reloads.
+//
+// The snapshot is immutable (the useSyncExternalStore contract): events are queued as they come and
+// applied once per frame into a new board that shares every untouched column (apply-event.ts).
+// Views read it through selectors (use-board.ts), each re-rendering only when its slice changed.
 import { io, type Socket } from 'socket.io-client';
-import type { BoardStats, SlotView, Task, TaskEvent } from '@task-coordinator/core';
+import { pages, type BoardStats, type SlotView, type Task, type TaskEvent } from '@task-coordinator/core';
 import { ApiError, api, type Api } from '../api/client.js';
 import { getToken } from '../api/token.js';
-import { applyEvent, emptyBoard, putTask, type BoardData } from './apply-event.js';
+import { BoardDraft, applyEvent, emptyBoard, putTask, type BoardData } from './apply-event.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'unauthorized';
 
 export interface BoardSnapshot {
-  /** Bumped on every visible change; derived views memoise on it. */
-  version: number;
-  board: BoardData;
-  slots: SlotView[];
-  stats: BoardStats | null;
-  connection: ConnectionState;
+  readonly board: BoardData;
+  readonly slots: readonly SlotView[];
+  readonly stats: BoardStats | null;
+  readonly connection: ConnectionState;
   /** True until every page of tasks is in. */
-  loading: boolean;
-  lastSeq: number;
+  readonly loading: boolean;
+  /** The last event applied to `board`. */
+  readonly lastSeq: number;
   /** Why the last load failed, while offline. */
-  error: string | null;
+  readonly error: string | null;
 }
 
 type Listener = () => void;
@@ -39,11 +42,28 @@ export class BoardStore {
   private slotsStale = false;
   private loadController: AbortController | null = null;
   private readonly taskListeners = new Map<string, Set<(event: TaskEvent) => void>>();
+  private readonly eventListeners = new Set<(event: TaskEvent) => void>();
   private closed = false;
+  /** Events received, not yet applied (the next frame applies them all at once). */
+  private queued: TaskEvent[] = [];
+  /** Tasks fetched (pages, actions' answers), not yet applied. */
+  private fetched: Task[] = [];
+  /** Leases renewed by heartbeats (no event): task id → lease, taken from the slots. */
+  private leases = new Map<string, { slot: number; until: number }>();
+  /** The last seq received (queued or applied): a reconnect resumes after it. */
+  private receivedSeq = 0;
 
   constructor(readonly project: string) {
     this.api = api(project);
-    this.snapshot = { version: 0, board: emptyBoard(), slots: [], stats: null, connection: 'connecting', loading: true, lastSeq: 0, error: null };
+    this.snapshot = {
+      board: emptyBoard(),
+      slots: [],
+      stats: null,
+      connection: 'connecting',
+      loading: true,
+      lastSeq: 0,
+      error: null,
+    };
   }
 
   subscribe = (listener: Listener): (() => void) => {
@@ -59,6 +79,12 @@ export class BoardStore {
     if (!set) this.taskListeners.set(taskId, (set = new Set()));
     set.add(listener);
     return () => set.delete(listener);
+  }
+
+  /** Calls `listener` for every event received (views that follow more than tasks: reservations). */
+  onEvent(listener: (event: TaskEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
   }
 
   start(): void {
@@ -92,11 +118,32 @@ export class BoardStore {
     if (this.frame !== null) return;
     const run = () => {
       this.frame = null;
-      this.snapshot = { ...this.snapshot, version: this.snapshot.version + 1 };
+      this.flush();
       this.emit();
     };
     // One render per frame however many events arrive; a hidden tab still converges (timeout).
-    this.frame = typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible' ? requestAnimationFrame(run) : setTimeout(run, 50);
+    this.frame =
+      typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible'
+        ? requestAnimationFrame(run)
+        : setTimeout(run, 50);
+  }
+
+  /** Applies what arrived since the last frame: one new board, sharing every untouched column. */
+  private flush(): void {
+    if (!this.queued.length && !this.fetched.length && !this.leases.size) return;
+    const draft = new BoardDraft(this.snapshot.board);
+    for (const task of this.fetched) putTask(draft, task);
+    for (const event of this.queued) applyEvent(draft, event);
+    for (const [id, lease] of this.leases) {
+      const task = draft.get(id);
+      if (task && task.slot === lease.slot && (task.leaseExpiresAt ?? 0) < lease.until)
+        draft.set({ ...task, leaseExpiresAt: lease.until });
+    }
+    const lastSeq = this.queued.at(-1)?.seq ?? this.snapshot.lastSeq;
+    this.queued = [];
+    this.fetched = [];
+    this.leases = new Map();
+    this.snapshot = { ...this.snapshot, board: draft.finish(), lastSeq };
   }
 
   private emit(): void {
@@ -106,25 +153,35 @@ export class BoardStore {
   private async load(): Promise<void> {
     this.loadController?.abort();
     const controller = (this.loadController = new AbortController());
-    const board = emptyBoard();
-    this.update({ board, loading: true, error: null, connection: this.snapshot.connection === 'live' ? 'reconnecting' : 'connecting' }, true);
+    this.queued = [];
+    this.fetched = [];
+    this.leases = new Map();
+    this.update(
+      {
+        board: emptyBoard(),
+        loading: true,
+        error: null,
+        connection: this.snapshot.connection === 'live' ? 'reconnecting' : 'connecting',
+      },
+      true,
+    );
     try {
       // The seq first: every event after it is replayed once subscribed, so nothing is missed.
       const stats = await this.api.stats(controller.signal);
-      let cursor: string | undefined;
-      do {
-        const page = await this.api.listTasks({ limit: PAGE, ...(cursor ? { cursor } : {}) }, controller.signal);
-        for (const task of page.tasks) putTask(board, task);
-        cursor = page.nextCursor ?? undefined;
-        this.update({ board, stats });
-      } while (cursor && !controller.signal.aborted);
+      for await (const page of pages((after) => this.api.listTasks({ limit: PAGE, ...after }, controller.signal))) {
+        this.fetched.push(...page.tasks);
+        this.update({ stats });
+        if (controller.signal.aborted) break;
+      }
       if (controller.signal.aborted) return;
+      this.receivedSeq = stats.lastSeq;
       this.update({ loading: false, lastSeq: stats.lastSeq, stats });
       void this.refreshSlots();
       this.connect();
     } catch (error) {
       if (controller.signal.aborted || this.closed) return;
-      if (error instanceof ApiError && error.code === 'UNAUTHORIZED') return this.update({ connection: 'unauthorized', loading: false }, true);
+      if (error instanceof ApiError && error.code === 'UNAUTHORIZED')
+        return this.update({ connection: 'unauthorized', loading: false }, true);
       this.update({ connection: 'offline', error: error instanceof Error ? error.message : String(error) }, true);
       // Retry the load while the server is away, with a little patience.
       setTimeout(() => !this.closed && !controller.signal.aborted && void this.load(), 2000);
@@ -134,7 +191,7 @@ export class BoardStore {
   private connect(): void {
     const socket = io({
       // Re-read on every (re)connect: the server replays what happened after lastSeq.
-      auth: (cb) => cb({ token: getToken() ?? undefined, project: this.project, lastSeq: this.snapshot.lastSeq }),
+      auth: (cb) => cb({ token: getToken() ?? undefined, project: this.project, lastSeq: this.receivedSeq }),
       transports: ['websocket'],
       reconnectionDelay: 500,
       reconnectionDelayMax: 5000,
@@ -163,15 +220,17 @@ export class BoardStore {
   }
 
   private receive(event: TaskEvent): void {
-    // The server sends each seq once, in order; after a reconnect it resumes after lastSeq.
-    if (event.seq <= this.snapshot.lastSeq) return;
-    const board = this.snapshot.board;
-    applyEvent(board, event);
+    // The server sends each seq once, in order; after a reconnect it resumes after the last one seen.
+    if (event.seq <= this.receivedSeq) return;
+    this.receivedSeq = event.seq;
+    this.queued.push(event);
     if (event.type.startsWith('slot.') || event.type === 'tasks.cleaned' || event.slot !== null) this.slotsStale = true;
-    this.update({ lastSeq: event.seq });
+    this.schedule();
     if (event.taskId) for (const listener of this.taskListeners.get(event.taskId) ?? []) listener(event);
+    for (const listener of this.eventListeners) listener(event);
     // Clean-all names no task: every open task page must look again.
-    if (event.type === 'tasks.cleaned') for (const set of this.taskListeners.values()) for (const listener of set) listener(event);
+    if (event.type === 'tasks.cleaned')
+      for (const set of this.taskListeners.values()) for (const listener of set) listener(event);
     if (this.slotsStale) void this.refreshSlots();
   }
 
@@ -184,13 +243,9 @@ export class BoardStore {
     try {
       const { slots } = await this.api.slots();
       // A heartbeat renews a holder's lease without an event: take the fresher lease from its slot.
-      const board = this.snapshot.board;
-      for (const slot of slots) {
-        const task = slot.taskId ? board.tasks.get(slot.taskId) : undefined;
-        if (task && slot.leaseExpiresAt !== null && (task.leaseExpiresAt ?? 0) < slot.leaseExpiresAt && task.slot === slot.slot) {
-          board.tasks.set(task.id, { ...task, leaseExpiresAt: slot.leaseExpiresAt });
-        }
-      }
+      for (const slot of slots)
+        if (slot.taskId !== null && slot.leaseExpiresAt !== null)
+          this.leases.set(slot.taskId, { slot: slot.slot, until: slot.leaseExpiresAt });
       this.update({ slots });
     } catch {
       // Shown by the connection state; the next tick tries again.
@@ -211,8 +266,8 @@ export class BoardStore {
 
   /** Puts a task as just fetched (the task page, or an action's answer). */
   put(task: Task): void {
-    putTask(this.snapshot.board, task);
-    this.update({});
+    this.fetched.push(task);
+    this.schedule();
   }
 }
 

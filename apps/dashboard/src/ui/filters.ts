@@ -67,12 +67,10 @@ const BY: Record<Sort, (a: Task, b: Task) => number> = {
   id: (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
 };
 
-/** Tasks by status, filtered and sorted: one pass over the board. */
-export function columns(tasks: Iterable<Task>, filter: Filter): Record<TaskStatus, Task[]> {
-  const out = Object.fromEntries(TASK_STATUSES.map((s) => [s, [] as Task[]])) as Record<TaskStatus, Task[]>;
+/** One column's tasks, filtered and sorted. */
+export function columnTasks(column: Iterable<Task>, filter: Filter): Task[] {
   const text = filter.text.toLowerCase();
-  for (const task of tasks) if (matches(task, filter, text)) out[task.status].push(task);
-  const compare = BY[filter.sort];
-  for (const status of TASK_STATUSES) out[status].sort(compare);
-  return out;
+  const out: Task[] = [];
+  for (const task of column) if (matches(task, filter, text)) out.push(task);
+  return out.sort(BY[filter.sort]);
 }

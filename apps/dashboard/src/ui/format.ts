@@ -1,5 +1,6 @@
 // Formatting for people: relative times, countdowns, first lines of a description.
 import { useSyncExternalStore } from 'react';
+import { isTerminal, type Task } from '@task-coordinator/core';
 
 /** "3s", "4m 05s", "2h 10m", "3d 4h" */
 export function duration(ms: number): string {
@@ -20,9 +21,19 @@ export function dateTime(at: number): string {
   return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 }
 
-export function firstLines(text: string, lines = 2, max = 240): string {
-  const head = text.split('\n').slice(0, lines).join('\n');
-  return head.length > max ? `${head.slice(0, max - 1)}…` : head;
+/** The first line of a text (an error's headline). */
+export function firstLine(text: string): string {
+  const end = text.indexOf('\n');
+  return end === -1 ? text : text.slice(0, end);
+}
+
+/**
+ * Overdue, everywhere in the dashboard (card and task page): the deadline has passed and the task
+ * is not finished. Finished means done or cancelled; a failed task still has work to do (a reset
+ * puts it back), so it can be overdue.
+ */
+export function isOverdue(task: Pick<Task, 'deadline' | 'status'>, now: number): boolean {
+  return task.deadline !== null && task.deadline < now && !isTerminal(task.status);
 }
 
 // One clock for every countdown on the page: a tick a second, only while something listens.

@@ -1,6 +1,7 @@
 // A small history router: the path picks the view, the query keeps the filters, so any view can
 // be shared as a link. Same-origin links are intercepted by <Link>; back/forward work.
 import { useSyncExternalStore, type AnchorHTMLAttributes, createElement, type MouseEvent } from 'react';
+import { DEFAULT_PROJECT } from '@task-coordinator/core';
 
 const listeners = new Set<() => void>();
 const notify = () => listeners.forEach((l) => l());
@@ -21,13 +22,28 @@ export interface Location {
 let cachedHref = '';
 let cached: Location = { path: '/', query: new URLSearchParams() };
 
-export function useLocation(): Location {
-  const current = useSyncExternalStore(subscribe, href);
+/** The current location, the same object until the address changes (useSyncExternalStore's contract). */
+function snapshot(): Location {
+  const current = href();
   if (current !== cachedHref) {
     cachedHref = current;
     cached = { path: window.location.pathname, query: new URLSearchParams(window.location.search) };
   }
   return cached;
+}
+
+export function useLocation(): Location {
+  return useSyncExternalStore(subscribe, snapshot);
+}
+
+/** The project a query names (`?project=`); "default" when it names none. */
+export function projectOf(query: URLSearchParams): string {
+  return query.get('project') || DEFAULT_PROJECT;
+}
+
+/** The project of the current location. */
+export function useProject(): string {
+  return projectOf(useLocation().query);
 }
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
@@ -51,7 +67,15 @@ export function withQuery(path: string, query: URLSearchParams, keep: readonly s
 export function Link(props: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
   const onClick = (event: MouseEvent<HTMLAnchorElement>) => {
     props.onClick?.(event);
-    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    if (
+      event.defaultPrevented ||
+      event.button !== 0 ||
+      event.metaKey ||
+      event.ctrlKey ||
+      event.shiftKey ||
+      event.altKey
+    )
+      return;
     event.preventDefault();
     navigate(props.href);
   };

@@ -3,7 +3,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { CreateTaskInputSchema, LIMITS, type CreateTaskInput } from '@task-coordinator/core';
 import { ApiError } from '../api/client.js';
-import { useBoard, useBoardStore } from '../live/use-board.js';
+import { useBoardStore, useTasks } from '../live/use-board.js';
 import { navigate, useLocation, withQuery } from '../ui/router.js';
 
 interface Draft {
@@ -11,28 +11,51 @@ interface Draft {
   description: string;
   priority: string;
   labels: string;
+  files: string;
   deadline: string;
   maxAttempts: string;
   dependencies: string[];
 }
 
-const EMPTY: Draft = { id: '', description: '', priority: '0', labels: '', deadline: '', maxAttempts: '3', dependencies: [] };
+const EMPTY: Draft = {
+  id: '',
+  description: '',
+  priority: '0',
+  labels: '',
+  files: '',
+  deadline: '',
+  maxAttempts: '3',
+  dependencies: [],
+};
 
 /** The form's strings as the API's input; numbers that are not numbers stay as they are, for the schema to name. */
 export function toInput(draft: Draft): Record<string, unknown> {
   const input: Record<string, unknown> = { description: draft.description };
   if (draft.id.trim()) input.id = draft.id.trim();
-  if (draft.priority.trim()) input.priority = Number.isNaN(Number(draft.priority)) ? draft.priority : Number(draft.priority);
-  if (draft.maxAttempts.trim()) input.maxAttempts = Number.isNaN(Number(draft.maxAttempts)) ? draft.maxAttempts : Number(draft.maxAttempts);
-  const labels = draft.labels.split(',').map((l) => l.trim()).filter(Boolean);
+  if (draft.priority.trim())
+    input.priority = Number.isNaN(Number(draft.priority)) ? draft.priority : Number(draft.priority);
+  if (draft.maxAttempts.trim())
+    input.maxAttempts = Number.isNaN(Number(draft.maxAttempts)) ? draft.maxAttempts : Number(draft.maxAttempts);
+  const labels = draft.labels
+    .split(',')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (labels.length) input.labels = labels;
+  // One pattern a line, or comma-separated.
+  const files = draft.files
+    .split(/[\n,]/)
+    .map((f) => f.trim())
+    .filter(Boolean);
+  if (files.length) input.files = files;
   if (draft.deadline) input.deadline = new Date(draft.deadline).toISOString();
   if (draft.dependencies.length) input.dependencies = draft.dependencies;
   return input;
 }
 
 /** Field → first message, from the schema's issues (or the server's details.issues). */
-export function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey> | string; message: string }>): Record<string, string> {
+export function fieldErrors(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey> | string; message: string }>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const issue of issues) {
     // Client paths are arrays (['labels', 0]); the server's are strings ('labels[0]', '(body)').
@@ -43,11 +66,11 @@ export function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<Property
   return out;
 }
 
-const FIELDS = new Set(['id', 'description', 'priority', 'labels', 'deadline', 'maxAttempts', 'dependencies']);
+const FIELDS = new Set(['id', 'description', 'priority', 'labels', 'files', 'deadline', 'maxAttempts', 'dependencies']);
 
 export function AddTaskForm() {
   const store = useBoardStore();
-  const { board, version } = useBoard();
+  const tasks = useTasks();
   const location = useLocation();
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -59,12 +82,16 @@ export function AddTaskForm() {
     const q = depQuery.trim().toLowerCase();
     if (!q) return [];
     const out: string[] = [];
-    for (const task of board.tasks.values()) {
+    for (const task of tasks.values()) {
       if (out.length >= 8) break;
-      if (!draft.dependencies.includes(task.id) && (task.id.toLowerCase().includes(q) || task.description.toLowerCase().includes(q))) out.push(task.id);
+      if (
+        !draft.dependencies.includes(task.id) &&
+        (task.id.toLowerCase().includes(q) || task.description.toLowerCase().includes(q))
+      )
+        out.push(task.id);
     }
     return out;
-  }, [board, version, depQuery, draft.dependencies]);
+  }, [tasks, depQuery, draft.dependencies]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -79,10 +106,13 @@ export function AddTaskForm() {
       navigate(withQuery(`/tasks/${encodeURIComponent(task.id)}`, location.query));
     } catch (error) {
       if (error instanceof ApiError) {
-        const issues = Array.isArray(error.details.issues) ? (error.details.issues as Array<{ path: string; message: string }>) : [];
+        const issues = Array.isArray(error.details.issues)
+          ? (error.details.issues as Array<{ path: string; message: string }>)
+          : [];
         const byField = fieldErrors(issues);
         if (error.code === 'TASK_EXISTS') byField.id = error.message;
-        if (error.code === 'UNKNOWN_DEPENDENCY' || error.code === 'DEPENDENCY_CYCLE') byField.dependencies = error.message;
+        if (error.code === 'UNKNOWN_DEPENDENCY' || error.code === 'DEPENDENCY_CYCLE')
+          byField.dependencies = error.message;
         setErrors(Object.keys(byField).length ? byField : { form: `${error.code}: ${error.message}` });
       } else setErrors({ form: (error as Error).message });
     } finally {
@@ -96,7 +126,8 @@ export function AddTaskForm() {
         {errors[field]}
       </span>
     ) : null;
-  const described = (field: string) => (errors[field] ? { 'aria-invalid': true, 'aria-describedby': `err-${field}` } : {});
+  const described = (field: string) =>
+    errors[field] ? { 'aria-invalid': true, 'aria-describedby': `err-${field}` } : {};
 
   return (
     <section className="add-task" aria-label="add a task">
@@ -104,51 +135,106 @@ export function AddTaskForm() {
       <form onSubmit={(e) => void submit(e)} noValidate>
         <label className="field">
           <span>Description</span>
-          <textarea rows={6} value={draft.description} onChange={(e) => set('description')(e.target.value)} placeholder="What to do, in full: the agent that claims it reads only this" {...described('description')} />
+          <textarea
+            rows={6}
+            value={draft.description}
+            onChange={(e) => set('description')(e.target.value)}
+            placeholder="What to do, in full: the agent that claims it reads only this"
+            {...described('description')}
+          />
           {errorOf('description')}
         </label>
         <div className="row">
           <label className="field">
             <span>Id (optional)</span>
-            <input value={draft.id} onChange={(e) => set('id')(e.target.value)} placeholder="generated when empty" maxLength={LIMITS.idMaxLength} {...described('id')} />
+            <input
+              value={draft.id}
+              onChange={(e) => set('id')(e.target.value)}
+              placeholder="generated when empty"
+              maxLength={LIMITS.idMaxLength}
+              {...described('id')}
+            />
             {errorOf('id')}
           </label>
           <label className="field">
             <span>Priority</span>
-            <input type="number" value={draft.priority} onChange={(e) => set('priority')(e.target.value)} {...described('priority')} />
+            <input
+              type="number"
+              value={draft.priority}
+              onChange={(e) => set('priority')(e.target.value)}
+              {...described('priority')}
+            />
             {errorOf('priority')}
           </label>
           <label className="field">
             <span>Max attempts</span>
-            <input type="number" min={1} max={LIMITS.maxAttemptsMax} value={draft.maxAttempts} onChange={(e) => set('maxAttempts')(e.target.value)} {...described('maxAttempts')} />
+            <input
+              type="number"
+              min={1}
+              max={LIMITS.maxAttemptsMax}
+              value={draft.maxAttempts}
+              onChange={(e) => set('maxAttempts')(e.target.value)}
+              {...described('maxAttempts')}
+            />
             {errorOf('maxAttempts')}
           </label>
         </div>
         <div className="row">
           <label className="field grow">
             <span>Labels (comma-separated)</span>
-            <input value={draft.labels} onChange={(e) => set('labels')(e.target.value)} placeholder="backend, docs" {...described('labels')} />
+            <input
+              value={draft.labels}
+              onChange={(e) => set('labels')(e.target.value)}
+              placeholder="backend, docs"
+              {...described('labels')}
+            />
             {errorOf('labels')}
           </label>
           <label className="field">
             <span>Deadline</span>
-            <input type="datetime-local" value={draft.deadline} onChange={(e) => set('deadline')(e.target.value)} {...described('deadline')} />
+            <input
+              type="datetime-local"
+              value={draft.deadline}
+              onChange={(e) => set('deadline')(e.target.value)}
+              {...described('deadline')}
+            />
             {errorOf('deadline')}
           </label>
         </div>
+        <label className="field">
+          <span>Files it will touch (paths or globs, one a line or comma-separated)</span>
+          <textarea
+            rows={2}
+            value={draft.files}
+            onChange={(e) => set('files')(e.target.value)}
+            placeholder={'src/auth/**\ndocs/auth.md'}
+            {...described('files')}
+          />
+          {errorOf('files')}
+        </label>
         <fieldset className="field deps">
           <legend>Dependencies</legend>
           <ul className="chips" aria-label="chosen dependencies">
             {draft.dependencies.map((id) => (
               <li key={id} className="chip">
                 {id}
-                <button type="button" aria-label={`remove dependency ${id}`} onClick={() => setDraft((d) => ({ ...d, dependencies: d.dependencies.filter((x) => x !== id) }))}>
+                <button
+                  type="button"
+                  aria-label={`remove dependency ${id}`}
+                  onClick={() => setDraft((d) => ({ ...d, dependencies: d.dependencies.filter((x) => x !== id) }))}
+                >
                   ×
                 </button>
               </li>
             ))}
           </ul>
-          <input aria-label="find a task to depend on" value={depQuery} onChange={(e) => setDepQuery(e.target.value)} placeholder="type to find existing tasks" {...described('dependencies')} />
+          <input
+            aria-label="find a task to depend on"
+            value={depQuery}
+            onChange={(e) => setDepQuery(e.target.value)}
+            placeholder="type to find existing tasks"
+            {...described('dependencies')}
+          />
           {suggestions.length > 0 && (
             <ul className="suggestions" aria-label="matching tasks">
               {suggestions.map((id) => (

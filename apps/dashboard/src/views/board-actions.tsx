@@ -1,35 +1,44 @@
-// Board-wide actions: reset every failed task (confirmed), and clean-all behind a typed confirmation.
-import { useState } from 'react';
-import type { Task } from '@task-coordinator/core';
-import { useBoardStore } from '../live/use-board.js';
+// Board-wide actions: reset every failed task the board shows (confirmed; one request, one atomic
+// step), and clean-all behind a typed confirmation.
+import { useMemo, useState } from 'react';
+import { LIMITS } from '@task-coordinator/core';
+import { useBoardStore, useColumn } from '../live/use-board.js';
 import { ConfirmDialog } from '../ui/confirm-dialog.js';
+import { columnTasks, type Filter } from '../ui/filters.js';
 
-/** `failed`: the failed tasks the board shows (its filters apply), the ones a reset will touch. */
-export function BoardActions({ failed: shown }: { failed: Task[] }) {
+/** `filter`: the board's filters; the failed tasks they show are the ones a reset touches. */
+export function BoardActions({ filter }: { filter: Filter }) {
   const store = useBoardStore();
+  const column = useColumn('failed');
+  const shown = useMemo(
+    () => (filter.statuses.length && !filter.statuses.includes('failed') ? [] : columnTasks(column.values(), filter)),
+    [column, filter],
+  );
   const failed = shown.length;
   const [dialog, setDialog] = useState<'reset' | 'clean' | null>(null);
   const [progress, setProgress] = useState<string | null>(null);
 
   const resetFailed = async () => {
     const ids = shown.map((t) => t.id);
-    let done = 0;
-    const errors: string[] = [];
-    // A few at a time: quick for hundreds, gentle on the server for thousands.
-    const queue = [...ids];
-    const worker = async () => {
-      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-        try {
-          store.put((await store.api.reset(id)).task);
-        } catch (error) {
-          errors.push(`${id}: ${(error as Error).message}`);
-        }
-        done += 1;
-        setProgress(`Reset ${done} of ${ids.length}…`);
+    let reset = 0;
+    const skipped: string[] = [];
+    try {
+      // One request per batch of the API's limit: a few thousand failed tasks take a handful.
+      for (let i = 0; i < ids.length; i += LIMITS.batchMax) {
+        const result = await store.api.resetMany(ids.slice(i, i + LIMITS.batchMax));
+        for (const task of result.tasks) store.put(task);
+        reset += result.tasks.length;
+        skipped.push(...result.skipped.map((s) => `${s.taskId} (${s.status ?? 'gone'})`));
+        if (ids.length > LIMITS.batchMax) setProgress(`Reset ${reset} of ${ids.length}…`);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(4, ids.length) }, worker));
-    setProgress(errors.length ? `Reset ${done - errors.length} of ${ids.length}; ${errors.length} refused (${errors.slice(0, 3).join('; ')})` : `Reset ${ids.length} failed task(s).`);
+      setProgress(
+        skipped.length
+          ? `Reset ${reset} failed task(s); ${skipped.length} had changed meanwhile: ${skipped.slice(0, 3).join(', ')}`
+          : `Reset ${reset} failed task(s).`,
+      );
+    } catch (error) {
+      setProgress(`Reset refused: ${(error as Error).message}${reset ? ` (after ${reset} reset)` : ''}`);
+    }
   };
 
   const cleanAll = async () => {

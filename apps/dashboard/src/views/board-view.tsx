@@ -1,9 +1,10 @@
 // The board: a column per status with its count, each a virtualised list (10k cards stay smooth).
-import { useMemo, useRef } from 'react';
+// Each column subscribes to its own slice of the board: an event re-renders the columns it touched.
+import { memo, useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { TASK_STATUSES, type Task, type TaskStatus } from '@task-coordinator/core';
-import { useBoard } from '../live/use-board.js';
-import { columns, isFiltered, readFilter } from '../ui/filters.js';
+import { TASK_STATUSES, type TaskStatus } from '@task-coordinator/core';
+import { useColumn, useColumns, useLoading, useTaskCount } from '../live/use-board.js';
+import { columnTasks, isFiltered, matches, readFilter, type Filter } from '../ui/filters.js';
 import { useNow } from '../ui/format.js';
 import { useLocation, withQuery } from '../ui/router.js';
 import { CARD_HEIGHT, TaskCard } from './task-card.js';
@@ -16,41 +17,63 @@ export const STATUS_LABELS: Record<TaskStatus, string> = {
   available: 'Available',
   claimed: 'Claimed',
   working: 'Working',
+  waiting: 'Waiting on a person',
+  review: 'In review',
   done: 'Done',
   failed: 'Failed',
   cancelled: 'Cancelled',
 };
 
 export function BoardView() {
-  const { board, version, loading } = useBoard();
+  const loading = useLoading();
+  const count = useTaskCount();
   const location = useLocation();
   const filter = useMemo(() => readFilter(location.query), [location.query]);
-  // `version` changes whenever the board does (the map is updated in place).
-  const byStatus = useMemo(() => columns(board.tasks.values(), filter), [board, version, filter]);
   const shown: readonly TaskStatus[] = filter.statuses.length ? filter.statuses : TASK_STATUSES;
 
-  if (!loading && board.tasks.size === 0) return <EmptyBoard />;
+  if (!loading && count === 0) return <EmptyBoard />;
   return (
     <section className="board-view" aria-label="board">
       <div className="toolbar">
         <FilterBar filter={filter} />
-        <BoardActions failed={byStatus.failed} />
+        <BoardActions filter={filter} />
       </div>
-      {isFiltered(filter) && (
-        <p className="hint" role="status">
-          Showing {shown.reduce((n, s) => n + byStatus[s].length, 0)} of {board.tasks.size} tasks.
-        </p>
-      )}
+      {isFiltered(filter) && <FilterHint filter={filter} shown={shown} total={count} />}
       <div className="columns">
         {shown.map((status) => (
-          <Column key={status} status={status} tasks={byStatus[status]} query={location.query} />
+          <Column key={status} status={status} filter={filter} query={location.query} />
         ))}
       </div>
     </section>
   );
 }
 
-function Column({ status, tasks, query }: { status: TaskStatus; tasks: Task[]; query: URLSearchParams }) {
+function FilterHint({ filter, shown, total }: { filter: Filter; shown: readonly TaskStatus[]; total: number }) {
+  const columns = useColumns();
+  const matching = useMemo(() => {
+    const text = filter.text.toLowerCase();
+    let n = 0;
+    for (const status of shown) for (const task of columns[status].values()) if (matches(task, filter, text)) n++;
+    return n;
+  }, [columns, filter, shown]);
+  return (
+    <p className="hint" role="status">
+      Showing {matching} of {total} tasks.
+    </p>
+  );
+}
+
+const Column = memo(function Column({
+  status,
+  filter,
+  query,
+}: {
+  status: TaskStatus;
+  filter: Filter;
+  query: URLSearchParams;
+}) {
+  const column = useColumn(status);
+  const tasks = useMemo(() => columnTasks(column.values(), filter), [column, filter]);
   const scroller = useRef<HTMLDivElement>(null);
   const now = useNow();
   const virtual = useVirtualizer({
@@ -73,7 +96,11 @@ function Column({ status, tasks, query }: { status: TaskStatus; tasks: Task[]; q
           {virtual.getVirtualItems().map((item) => {
             const task = tasks[item.index]!;
             return (
-              <div key={item.key} className="card-slot" style={{ transform: `translateY(${item.start}px)`, height: CARD_HEIGHT }}>
+              <div
+                key={item.key}
+                className="card-slot"
+                style={{ transform: `translateY(${item.start}px)`, height: CARD_HEIGHT }}
+              >
                 <TaskCard task={task} now={now} href={withQuery(`/tasks/${encodeURIComponent(task.id)}`, query)} />
               </div>
             );
@@ -82,4 +109,4 @@ function Column({ status, tasks, query }: { status: TaskStatus; tasks: Task[]; q
       </div>
     </section>
   );
-}
+});

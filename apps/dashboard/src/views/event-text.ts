@@ -9,7 +9,8 @@ export function describeEvent(event: TaskEvent): string {
   if (event.workerId) parts.push(`by ${event.workerId}`);
   if (event.slot !== null) parts.push(`slot ${event.slot}`);
   if (typeof d.attempts === 'number') parts.push(`attempt ${d.attempts}`);
-  for (const key of ['reason', 'error', 'by'] as const) if (typeof d[key] === 'string' && d[key]) parts.push(`${key}: ${d[key]}`);
+  for (const key of ['reason', 'error', 'by'] as const)
+    if (typeof d[key] === 'string' && d[key]) parts.push(`${key}: ${d[key]}`);
   if (Array.isArray(d.unblocked) && d.unblocked.length) parts.push(`unblocked ${d.unblocked.join(', ')}`);
   if (Array.isArray(d.fields)) parts.push(`changed ${d.fields.join(', ')}`);
   return parts.join(' · ');

@@ -6,29 +6,38 @@ import { navigate, useLocation } from '../ui/router.js';
 
 export function FilterBar({ filter }: { filter: Filter }) {
   const location = useLocation();
-  const [text, setText] = useState(filter.text);
-  const apply = (next: Partial<Filter>) => navigate(`${location.path}${writeFilter(location.query, { ...filter, ...next })}`, { replace: true });
+  // What is typed and not yet in the URL; null: the box shows the URL's text (e.g. after Back).
+  const [typed, setTyped] = useState<string | null>(null);
+  const text = typed ?? filter.text;
+  const apply = (next: Partial<Filter>) =>
+    navigate(`${location.path}${writeFilter(location.query, { ...filter, ...next })}`, { replace: true });
 
   // Typing filters after a pause, not on every key (10k cards re-sort).
   useEffect(() => {
-    if (text === filter.text) return;
+    if (typed === null) return;
     // Built from the URL as it is when the timer fires: a toggle made meanwhile is kept.
     const timer = setTimeout(() => {
       const query = new URLSearchParams(window.location.search);
-      navigate(`${window.location.pathname}${writeFilter(query, { ...readFilter(query), text })}`, { replace: true });
+      navigate(`${window.location.pathname}${writeFilter(query, { ...readFilter(query), text: typed })}`, {
+        replace: true,
+      });
+      setTyped(null);
     }, 150);
     return () => clearTimeout(timer);
-  }, [text]);
-  useEffect(() => setText(filter.text), [filter.text]);
+  }, [typed]);
 
   const toggle = (status: TaskStatus) =>
-    apply({ statuses: filter.statuses.includes(status) ? filter.statuses.filter((s) => s !== status) : [...filter.statuses, status] });
+    apply({
+      statuses: filter.statuses.includes(status)
+        ? filter.statuses.filter((s) => s !== status)
+        : [...filter.statuses, status],
+    });
 
   return (
     <form className="filters" role="search" aria-label="filter tasks" onSubmit={(e) => e.preventDefault()}>
       <label className="field grow">
         <span>Search</span>
-        <input type="search" value={text} placeholder="id or description" onChange={(e) => setText(e.target.value)} />
+        <input type="search" value={text} placeholder="id or description" onChange={(e) => setTyped(e.target.value)} />
       </label>
       <label className="field">
         <span>Label</span>

@@ -52,31 +52,43 @@ export function boardPick(board: BoardData, keep: (task: Task) => boolean): Grap
   return { ids: all.slice(0, MAX_GRAPH_NODES), total: all.length };
 }
 
-export interface Layout {
-  positions: Map<string, { x: number; y: number }>;
-  edges: Array<{ from: string; to: string }>;
+export interface Point {
+  x: number;
+  y: number;
 }
 
-export function layout(board: BoardData, ids: readonly string[]): Layout {
+export interface Layout {
+  positions: Map<string, Point>;
+  /** Each edge with the route dagre found around the nodes (its bends, between the ranks). */
+  edges: Array<{ from: string; to: string; points: Point[] }>;
+}
+
+/** Lays out `ids` left to right; `dependenciesOf` names each task's dependencies (edges to the shown ones). */
+export function layout(ids: readonly string[], dependenciesOf: (id: string) => readonly string[]): Layout {
   const shown = new Set(ids);
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 60, marginx: 10, marginy: 10 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const id of ids) g.setNode(id, { width: NODE_WIDTH, height: NODE_HEIGHT });
-  const edges: Layout['edges'] = [];
+  const pairs: Array<{ from: string; to: string }> = [];
   for (const id of ids) {
-    for (const dependency of board.tasks.get(id)?.dependencies ?? []) {
+    for (const dependency of dependenciesOf(id)) {
       if (!shown.has(dependency)) continue;
       g.setEdge(dependency, id);
-      edges.push({ from: dependency, to: id });
+      pairs.push({ from: dependency, to: id });
     }
   }
   dagre.layout(g);
-  const positions = new Map<string, { x: number; y: number }>();
+  const positions = new Map<string, Point>();
   for (const id of ids) {
     const node = g.node(id);
     positions.set(id, { x: node.x - NODE_WIDTH / 2, y: node.y - NODE_HEIGHT / 2 });
   }
+  const edges = pairs.map(({ from, to }) => ({
+    from,
+    to,
+    points: (g.edge(from, to)?.points ?? []).map(({ x, y }) => ({ x, y })),
+  }));
   return { positions, edges };
 }
 

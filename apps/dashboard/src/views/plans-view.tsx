@@ -2,14 +2,13 @@
 // (a dry run: the server checks everything and adds nothing), then load it in one atomic batch.
 // Errors name the entry and line the server found them at.
 import { useMemo, useState } from 'react';
-import { Background, Controls, MarkerType, Position, ReactFlow, type Edge, type Node } from '@xyflow/react';
+import { Background, Controls, MarkerType, Position, ReactFlow, type Node } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import type { Task } from '@task-coordinator/core';
 import { ApiError, type PlanResult } from '../api/client.js';
-import { emptyBoard, putTask } from '../live/apply-event.js';
 import { useBoardStore } from '../live/use-board.js';
 import { Link, useLocation, withQuery } from '../ui/router.js';
 import { NODE_HEIGHT, NODE_WIDTH, layout } from './graph-layout.js';
+import { EDGE_TYPES, type RoutedEdgeType } from './routed-edge.js';
 
 /** "key=value" lines → template parameters. */
 export function parseParameters(text: string): Record<string, string> {
@@ -37,10 +36,12 @@ export function PlansView() {
   const [loaded, setLoaded] = useState<PlanResult | null>(null);
   const [busy, setBusy] = useState(false);
   // Load submits what was previewed: any edit asks for a new preview first.
-  const edited = <T,>(set: (value: T) => void) => (value: T) => {
-    set(value);
-    setPreview(null);
-  };
+  const edited =
+    <T,>(set: (value: T) => void) =>
+    (value: T) => {
+      set(value);
+      setPreview(null);
+    };
 
   const submit = async (dryRun: boolean) => {
     setBusy(true);
@@ -48,7 +49,12 @@ export function PlansView() {
     setLoaded(null);
     try {
       const params = parseParameters(parameters);
-      const result = await store.api.loadPlan({ plan, dryRun, ...(prefix.trim() ? { prefix: prefix.trim() } : {}), ...(Object.keys(params).length ? { parameters: params } : {}) });
+      const result = await store.api.loadPlan({
+        plan,
+        dryRun,
+        ...(prefix.trim() ? { prefix: prefix.trim() } : {}),
+        ...(Object.keys(params).length ? { parameters: params } : {}),
+      });
       if (dryRun) setPreview(result);
       else {
         setLoaded(result);
@@ -56,7 +62,10 @@ export function PlansView() {
       }
     } catch (error) {
       const details = error instanceof ApiError ? error.details : {};
-      setProblem({ message: error instanceof ApiError ? `${error.code}: ${error.message}` : (error as Error).message, issues: Array.isArray(details.issues) ? (details.issues as Problem['issues']) : [] });
+      setProblem({
+        message: error instanceof ApiError ? `${error.code}: ${error.message}` : (error as Error).message,
+        issues: Array.isArray(details.issues) ? (details.issues as Problem['issues']) : [],
+      });
       setPreview(null);
     } finally {
       setBusy(false);
@@ -67,8 +76,9 @@ export function PlansView() {
     <section className="plans" aria-label="plans">
       <h2>Load a plan</h2>
       <p className="muted">
-        A plan is YAML or JSON: <code>{'{ name?, parameters?, tasks: [{ id, description, dependencies?, priority?, labels? }] }'}</code>. A template uses{' '}
-        <code>{'{{parameters}}'}</code>; start it many times under different id prefixes.
+        A plan is YAML or JSON:{' '}
+        <code>{'{ name?, parameters?, tasks: [{ id, description, dependencies?, priority?, labels? }] }'}</code>. A
+        template uses <code>{'{{parameters}}'}</code>; start it many times under different id prefixes.
       </p>
       <form
         className="plan-form"
@@ -90,7 +100,13 @@ export function PlansView() {
         </label>
         <label className="field">
           <span>Plan (YAML or JSON)</span>
-          <textarea rows={12} value={plan} onChange={(e) => edited(setPlan)(e.target.value)} spellCheck={false} className="code" />
+          <textarea
+            rows={12}
+            value={plan}
+            onChange={(e) => edited(setPlan)(e.target.value)}
+            spellCheck={false}
+            className="code"
+          />
         </label>
         <div className="row">
           <label className="field">
@@ -99,14 +115,25 @@ export function PlansView() {
           </label>
           <label className="field grow">
             <span>Parameters (one key=value per line)</span>
-            <textarea rows={3} value={parameters} onChange={(e) => edited(setParameters)(e.target.value)} spellCheck={false} className="code" />
+            <textarea
+              rows={3}
+              value={parameters}
+              onChange={(e) => edited(setParameters)(e.target.value)}
+              spellCheck={false}
+              className="code"
+            />
           </label>
         </div>
         <div className="buttons">
           <button type="submit" disabled={busy || !plan.trim()}>
             Preview
           </button>
-          <button type="button" className="primary" disabled={busy || !plan.trim() || preview === null} onClick={() => void submit(false)}>
+          <button
+            type="button"
+            className="primary"
+            disabled={busy || !plan.trim() || preview === null}
+            onClick={() => void submit(false)}
+          >
             Load {preview ? `${preview.tasks.length} task(s)` : ''}
           </button>
         </div>
@@ -119,7 +146,11 @@ export function PlansView() {
               {problem.issues.map((issue, i) => (
                 <li key={i}>
                   {typeof issue.line === 'number' ? `line ${issue.line}: ` : ''}
-                  {typeof issue.path === 'string' ? `${issue.path}: ` : Array.isArray(issue.path) ? `${issue.path.join('.')}: ` : ''}
+                  {typeof issue.path === 'string'
+                    ? `${issue.path}: `
+                    : Array.isArray(issue.path)
+                      ? `${issue.path.join('.')}: `
+                      : ''}
                   {String(issue.message ?? '')}
                 </li>
               ))}
@@ -129,8 +160,11 @@ export function PlansView() {
       )}
       {loaded && (
         <p role="status">
-          Loaded {loaded.created.length} new task(s){loaded.created.length < loaded.tasks.length ? ` (${loaded.tasks.length - loaded.created.length} already there)` : ''} into “{loaded.project}”.{' '}
-          <Link href={withQuery('/', location.query)}>See the board</Link>
+          Loaded {loaded.created.length} new task(s)
+          {loaded.created.length < loaded.tasks.length
+            ? ` (${loaded.tasks.length - loaded.created.length} already there)`
+            : ''}{' '}
+          into “{loaded.project}”. <Link href={withQuery('/', location.query)}>See the board</Link>
         </p>
       )}
       {preview && <PlanPreview result={preview} />}
@@ -140,30 +174,52 @@ export function PlansView() {
 
 function PlanPreview({ result }: { result: PlanResult }) {
   const { nodes, edges } = useMemo(() => {
-    const board = emptyBoard();
-    for (const task of result.tasks) putTask(board, { id: task.id, dependencies: task.dependencies ?? [] } as Task);
-    const shape = layout(board, result.tasks.map((t) => t.id));
+    const dependencies = new Map(result.tasks.map((task) => [task.id, task.dependencies ?? []] as const));
+    const shape = layout(
+      result.tasks.map((t) => t.id),
+      (id) => dependencies.get(id) ?? [],
+    );
     const nodes: Node[] = result.tasks.map((task) => ({
       id: task.id,
       position: shape.positions.get(task.id) ?? { x: 0, y: 0 },
       data: { label: `${task.id}\n${task.description.split('\n')[0]!.slice(0, 60)}` },
       className: 'graph-node status-blocked',
+      width: NODE_WIDTH,
+      height: NODE_HEIGHT,
       style: { width: NODE_WIDTH, height: NODE_HEIGHT },
       sourcePosition: Position.Right,
       targetPosition: Position.Left,
       connectable: false,
       draggable: false,
     }));
-    const edges: Edge[] = result.edges.map(({ from, to }) => ({ id: `${from}->${to}`, source: from, target: to, markerEnd: { type: MarkerType.ArrowClosed } }));
+    const routes = new Map(shape.edges.map((edge) => [`${edge.from}->${edge.to}`, edge.points] as const));
+    const edges: RoutedEdgeType[] = result.edges.map(({ from, to }) => ({
+      id: `${from}->${to}`,
+      type: 'routed' as const,
+      source: from,
+      target: to,
+      data: { points: routes.get(`${from}->${to}`) ?? [] },
+      markerEnd: { type: MarkerType.ArrowClosed },
+    }));
     return { nodes, edges };
   }, [result]);
   return (
     <div className="plan-preview" aria-label="plan preview">
       <h3>
-        Preview{result.name ? ` of “${result.name}”` : ''}: {result.tasks.length} task(s), {result.edges.length} dependency edge(s), into “{result.project}”
+        Preview{result.name ? ` of “${result.name}”` : ''}: {result.tasks.length} task(s), {result.edges.length}{' '}
+        dependency edge(s), into “{result.project}”
       </h3>
       <div className="graph-canvas">
-        <ReactFlow nodes={nodes} edges={edges} fitView fitViewOptions={{ maxZoom: 1.2 }} nodesDraggable={false} nodesConnectable={false} minZoom={0.05}>
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          edgeTypes={EDGE_TYPES}
+          fitView
+          fitViewOptions={{ maxZoom: 1.2 }}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          minZoom={0.05}
+        >
           <Background />
           <Controls />
         </ReactFlow>

@@ -1,13 +1,15 @@
 // Throughput over the last hour: completions per minute (bars) and queue depth (line), drawn as
-// SVG; refreshed every 15 s and on demand.
+// SVG with a named y-axis on each side (bars on the left scale, the line on the right one);
+// refreshed every 15 s and on demand.
 import { useEffect, useState } from 'react';
 import type { Throughput } from '@task-coordinator/core';
 import { useBoardStore } from '../live/use-board.js';
 import { dateTime } from '../ui/format.js';
 
-const WIDTH = 720;
-const HEIGHT = 220;
-const PAD = { left: 44, right: 44, top: 12, bottom: 28 };
+const WIDTH = 960;
+const HEIGHT = 260;
+const PAD = { left: 64, right: 64, top: 12, bottom: 28 };
+export const AXIS_TITLES = { left: 'tasks finished per minute', right: 'queue depth (available)' } as const;
 
 export function ThroughputView() {
   const store = useBoardStore();
@@ -65,14 +67,32 @@ export function ThroughputChart({ data }: { data: Throughput }) {
     .join(' ');
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`Completed per minute (up to ${maxDone}) and queue depth (up to ${maxDepth}) over the last hour`}>
+      <svg
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        role="img"
+        aria-label={`Completed per minute (up to ${maxDone}) and queue depth (up to ${maxDepth}) over the last hour`}
+      >
         <line x1={PAD.left} x2={WIDTH - PAD.right} y1={PAD.top + plotH} y2={PAD.top + plotH} className="axis" />
         {minutes.map((m, i) => (
           <g key={m.at}>
-            <rect className="bar done" x={PAD.left + i * bar + 1} width={Math.max(1, bar - 2)} y={y(m.completed, maxDone)} height={PAD.top + plotH - y(m.completed, maxDone)}>
+            <rect
+              className="bar done"
+              x={PAD.left + i * bar + 1}
+              width={Math.max(1, bar - 2)}
+              y={y(m.completed, maxDone)}
+              height={PAD.top + plotH - y(m.completed, maxDone)}
+            >
               <title>{`${new Date(m.at).toLocaleTimeString()}: ${m.completed} completed, ${m.failed} failed, ${m.added} added, queue ${m.queueDepth ?? '—'}`}</title>
             </rect>
-            {m.failed > 0 && <rect className="bar failed" x={PAD.left + i * bar + 1} width={Math.max(1, bar - 2)} y={y(m.completed + m.failed, maxDone)} height={y(m.completed, maxDone) - y(m.completed + m.failed, maxDone)} />}
+            {m.failed > 0 && (
+              <rect
+                className="bar failed"
+                x={PAD.left + i * bar + 1}
+                width={Math.max(1, bar - 2)}
+                y={y(m.completed + m.failed, maxDone)}
+                height={y(m.completed, maxDone) - y(m.completed + m.failed, maxDone)}
+              />
+            )}
           </g>
         ))}
         <path d={depthPath} className="depth" fill="none" />
@@ -85,6 +105,19 @@ export function ThroughputChart({ data }: { data: Throughput }) {
         <text x={WIDTH - PAD.right + 6} y={PAD.top + 10} className="tick depth-tick">
           {maxDepth}
         </text>
+        <text x={WIDTH - PAD.right + 6} y={PAD.top + plotH} className="tick depth-tick">
+          0
+        </text>
+        <text className="axis-title" textAnchor="middle" transform={`translate(16 ${PAD.top + plotH / 2}) rotate(-90)`}>
+          {AXIS_TITLES.left}
+        </text>
+        <text
+          className="axis-title"
+          textAnchor="middle"
+          transform={`translate(${WIDTH - 14} ${PAD.top + plotH / 2}) rotate(90)`}
+        >
+          {AXIS_TITLES.right}
+        </text>
         <text x={PAD.left} y={HEIGHT - 8} className="tick">
           −60 min
         </text>
@@ -93,7 +126,8 @@ export function ThroughputChart({ data }: { data: Throughput }) {
         </text>
       </svg>
       <figcaption>
-        <span className="swatch done" /> completed per minute <span className="swatch failed" /> failed <span className="swatch depth" /> queue depth (available tasks)
+        <span className="swatch done" /> completed per minute <span className="swatch failed" /> failed{' '}
+        <span className="swatch depth" /> queue depth (available tasks)
       </figcaption>
     </figure>
   );

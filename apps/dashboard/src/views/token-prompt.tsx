@@ -15,7 +15,10 @@ export function TokenPrompt({ onToken, wrong }: { onToken: () => void; wrong: bo
         }}
       >
         <h2>This server needs a token</h2>
-        <p>Enter the token the server was started with (<code>--token</code> or <code>TC_TOKEN</code>). It is kept for this browser tab only.</p>
+        <p>
+          Enter the token the server was started with (<code>--token</code> or <code>TC_TOKEN</code>). It is kept for
+          this browser tab only.
+        </p>
         {wrong && (
           <p className="error" role="alert">
             That token was refused.
@@ -23,7 +26,13 @@ export function TokenPrompt({ onToken, wrong }: { onToken: () => void; wrong: bo
         )}
         <label className="field">
           <span>Token</span>
-          <input type="password" autoFocus autoComplete="current-password" value={value} onChange={(e) => setValue(e.target.value)} />
+          <input
+            type="password"
+            autoFocus
+            autoComplete="current-password"
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+          />
         </label>
         <div className="buttons">
           <button type="submit" className="primary">

@@ -1,35 +1,14 @@
 // The dashboard in a real browser against a real server: live updates, the form, actions, the task
 // page, the graph, text that stays text, and the token prompt.
-import { rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { client, startTestServer, type TestServer } from '../../../server/test/helpers.js';
-import { buildDashboard, hasChromium, launch, screenshot, watchProblems } from './browser.js';
+import { hasChromium, dashboardBrowser, screenshot, watchProblems } from './browser.js';
 
-let dist = '';
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!hasChromium) return;
-  dist = await buildDashboard();
-  browser = await launch();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  if (dist) rmSync(dist, { recursive: true, force: true });
-});
-
-const pages: Page[] = [];
-// Pages first (this hook runs before the helpers' one that closes the servers), so no page is
-// still reconnecting to a server that is shutting down.
-afterEach(async () => {
-  await Promise.all(pages.splice(0).map((page) => page.close()));
-});
+const ui = dashboardBrowser();
 
 async function newPage(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  pages.push(page);
+  const page = await ui.newPage();
   return page;
 }
 
@@ -43,23 +22,33 @@ async function open(server: TestServer, path = '/'): Promise<{ page: Page; probl
 const live = (page: Page) => page.waitForSelector('[data-connection="live"]', { timeout: 15_000 });
 const card = (page: Page, id: string) => page.locator(`article[data-task-id="${id}"]`);
 
-describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
+// Each test starts a server and a page; on a busy machine that takes a while (no timing is asserted).
+describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () => {
   it('shows tasks added through the API live, without a reload, in the right column', async () => {
-    const server = await startTestServer({ dashboardPort: 0, dashboardDir: dist });
+    const server = await startTestServer({ dashboardPort: 0, dashboardDir: ui.dist });
     await server.http.post('/api/v1/tasks', { id: 'seed', description: 'already there' });
     const { page, problems } = await open(server);
     await live(page);
     await card(page, 'seed').waitFor();
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
 
-    await server.http.post('/api/v1/tasks', { tasks: [{ id: 'design', description: 'Write the design', labels: ['docs'], priority: 5 }, { id: 'build', description: 'Build it', dependencies: ['design'] }] });
+    await server.http.post('/api/v1/tasks', {
+      tasks: [
+        { id: 'design', description: 'Write the design', labels: ['docs'], priority: 5 },
+        { id: 'build', description: 'Build it', dependencies: ['design'] },
+      ],
+    });
     await card(page, 'design').waitFor();
     expect(await page.locator('[data-status="available"] article[data-task-id="design"]').count()).toBe(1);
     expect(await page.locator('[data-status="blocked"] article[data-task-id="build"]').count()).toBe(1);
 
     await server.http.post('/api/v1/claim-next', { workerId: 'agent-1' });
     await page.locator('[data-status="claimed"] article[data-task-id="design"]').waitFor();
-    await page.waitForFunction(() => document.querySelector('[data-status="claimed"] article[data-task-id="design"]')?.textContent?.includes('agent-1 · slot 1'));
+    await page.waitForFunction(() =>
+      document
+        .querySelector('[data-status="claimed"] article[data-task-id="design"]')
+        ?.textContent?.includes('agent-1 · slot 1'),
+    );
     await server.http.post('/api/v1/tasks/design/complete', { workerId: 'agent-1', output: 'ok' });
     await page.locator('[data-status="available"] article[data-task-id="build"]').waitFor();
     // The unblock and the completion are two events of one commit: the count follows within a frame.
@@ -69,7 +58,8 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
     await screenshot(page, 'board');
     // Follows the system's scheme: dark backgrounds and light text when the system is dark.
-    const colours = () => page.evaluate(() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]);
+    const colours = () =>
+      page.evaluate(() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]);
     const light = await colours();
     await page.emulateMedia({ colorScheme: 'dark' });
     const dark = await colours();
@@ -79,7 +69,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   });
 
   it('the slots view shows each holder, its task and lease, and free slots as free', async () => {
-    const server = await startTestServer({ dashboardPort: 0, dashboardDir: dist, slots: 3 });
+    const server = await startTestServer({ dashboardPort: 0, dashboardDir: ui.dist, slots: 3 });
     await server.http.post('/api/v1/tasks', { id: 'held', description: 'in a slot' });
     await server.http.post('/api/v1/claim-next', { workerId: 'agent-s' });
     const { page, problems } = await open(server, '/slots');
@@ -97,7 +87,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   });
 
   it('a task added through the form is visible through the API, with its dependency', async () => {
-    const server = await startTestServer({ dashboardPort: 0, dashboardDir: dist });
+    const server = await startTestServer({ dashboardPort: 0, dashboardDir: ui.dist });
     await server.http.post('/api/v1/tasks', { id: 'base', description: 'the base' });
     const { page, problems } = await open(server, '/add');
     await live(page);
@@ -114,7 +104,13 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     await page.waitForURL(/\/tasks\/from-form/);
     const stored = await server.http.get('/api/v1/tasks/from-form');
     expect(stored.status).toBe(200);
-    expect(stored.body.task).toMatchObject({ description: 'Written in the form\nwith a second line', priority: 4, labels: ['e2e', 'ui'], dependencies: ['base'], status: 'blocked' });
+    expect(stored.body.task).toMatchObject({
+      description: 'Written in the form\nwith a second line',
+      priority: 4,
+      labels: ['e2e', 'ui'],
+      dependencies: ['base'],
+      status: 'blocked',
+    });
     // A duplicate id with other content: the server's TASK_EXISTS is shown by the id field.
     await page.goto(`${server.dashboardUrl}/add`);
     await page.getByLabel('Description').fill('something else');
@@ -125,13 +121,15 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   });
 
   it('resets a failed task from its page, and the page shows its history', async () => {
-    const server = await startTestServer({ dashboardPort: 0, dashboardDir: dist });
+    const server = await startTestServer({ dashboardPort: 0, dashboardDir: ui.dist });
     await server.http.post('/api/v1/tasks', { id: 'flaky', description: 'fails once', maxAttempts: 1 });
     await server.http.post('/api/v1/claim-next', { workerId: 'agent-9' });
     await server.http.post('/api/v1/tasks/flaky/fail', { workerId: 'agent-9', error: 'disk full' });
     const { page, problems } = await open(server, '/tasks/flaky');
     await page.locator('.timeline li[data-event-type="task.failed"]').waitFor();
-    expect(await page.locator('.timeline li').evaluateAll((items) => items.map((li) => li.getAttribute('data-event-type')))).toEqual(['task.added', 'task.claimed', 'task.failed']);
+    expect(
+      await page.locator('.timeline li').evaluateAll((items) => items.map((li) => li.getAttribute('data-event-type'))),
+    ).toEqual(['task.added', 'task.claimed', 'task.failed']);
     expect(await page.locator('.timeline').textContent()).toContain('agent-9');
     expect(await page.locator('pre.text.error').textContent()).toBe('disk full');
     await screenshot(page, 'task');
@@ -147,14 +145,18 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   });
 
   it('releases a stuck claim from the task page after a confirmation, without counting an attempt', async () => {
-    const server = await startTestServer({ dashboardPort: 0, dashboardDir: dist });
+    const server = await startTestServer({ dashboardPort: 0, dashboardDir: ui.dist });
     await server.http.post('/api/v1/tasks', { id: 'stuck', description: 'held by an agent that hangs' });
     await server.http.post('/api/v1/claim-next', { workerId: 'hung-agent' });
     const { page, problems } = await open(server, '/tasks/stuck');
     await page.getByRole('button', { name: 'Release claim' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Release' }).click();
     await page.locator('.timeline li[data-event-type="task.released"]').waitFor();
-    expect((await server.http.get('/api/v1/tasks/stuck')).body.task).toMatchObject({ status: 'available', worker: null, attempts: 0 });
+    expect((await server.http.get('/api/v1/tasks/stuck')).body.task).toMatchObject({
+      status: 'available',
+      worker: null,
+      attempts: 0,
+    });
     // The agent's late completion is fenced off.
     const late = await server.http.post('/api/v1/tasks/stuck/complete', { workerId: 'hung-agent' });
     expect(late.body.error.code).toBe('LEASE_LOST');
@@ -162,24 +164,34 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   });
 
   it('bulk-resets failed tasks from the board after a confirmation', async () => {
-    const server = await startTestServer({ dashboardPort: 0, dashboardDir: dist });
+    const server = await startTestServer({ dashboardPort: 0, dashboardDir: ui.dist });
     const ids = ['f1', 'f2', 'f3'];
     await server.http.post('/api/v1/tasks', { tasks: ids.map((id) => ({ id, description: id, maxAttempts: 1 })) });
     for (const id of ids) {
-      await server.http.post(`/api/v1/tasks/${id}/claim`, { workerId: `w-${id}`, slot: (await server.http.post('/api/v1/slots', { workerId: `w-${id}` })).body.slot.slot });
+      await server.http.post(`/api/v1/tasks/${id}/claim`, {
+        workerId: `w-${id}`,
+        slot: (await server.http.post('/api/v1/slots', { workerId: `w-${id}` })).body.slot.slot,
+      });
       await server.http.post(`/api/v1/tasks/${id}/fail`, { workerId: `w-${id}` });
     }
     const { page } = await open(server);
     await live(page);
+    const posts: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST') posts.push(new URL(request.url()).pathname);
+    });
     await page.getByRole('button', { name: 'Reset 3 failed' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Reset them' }).click();
     await page.locator('[data-status="failed"] [data-count="0"]').waitFor();
+    await page.getByText('Reset 3 failed task(s).').waitFor();
     const list = await server.http.get('/api/v1/tasks?status=failed');
     expect(list.body.tasks).toEqual([]);
+    // One request for the three, one atomic step (three task.reset events in one commit).
+    expect(posts).toEqual(['/api/v1/tasks/reset']);
   });
 
   it('the graph draws a node per task, coloured by status, and follows changes live', async () => {
-    const server = await startTestServer({ dashboardPort: 0, dashboardDir: dist });
+    const server = await startTestServer({ dashboardPort: 0, dashboardDir: ui.dist });
     await server.http.post('/api/v1/tasks', {
       tasks: [
         { id: 'a', description: 'a' },
@@ -209,9 +221,18 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   });
 
   it('the audit view filters by worker and type in the URL, names the token, and exports CSV', async () => {
-    const server = await startTestServer({ dashboardPort: 0, dashboardDir: dist, tokens: [{ name: 'ops', secret: 'audit-secret' }] });
+    const server = await startTestServer({
+      dashboardPort: 0,
+      dashboardDir: ui.dist,
+      tokens: [{ name: 'ops', secret: 'audit-secret' }],
+    });
     const api = client(server.apiUrl, 'audit-secret');
-    await api.post('/api/v1/tasks', { tasks: [{ id: 'one', description: 'first' }, { id: 'two', description: 'second' }] });
+    await api.post('/api/v1/tasks', {
+      tasks: [
+        { id: 'one', description: 'first' },
+        { id: 'two', description: 'second' },
+      ],
+    });
     await api.post('/api/v1/claim-next', { workerId: 'alice' }, { headers: { 'x-worker-id': 'alice' } });
     await api.post('/api/v1/claim-next', { workerId: 'bob' }, { headers: { 'x-worker-id': 'bob' } });
     const page = await newPage();
@@ -243,15 +264,40 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   });
 
   it('previews a plan with its graph, names the line of an error, then loads it atomically', async () => {
-    const server = await startTestServer({ dashboardPort: 0, dashboardDir: dist });
+    const server = await startTestServer({ dashboardPort: 0, dashboardDir: ui.dist });
     const { page, problems } = await open(server, '/plans');
-    await page.getByLabel('Plan (YAML or JSON)').fill(['tasks:', '  - id: a', '    description: first', '  - id: b', '    description: second', '    dependencies: [missing]'].join('\n'));
+    await page
+      .getByLabel('Plan (YAML or JSON)')
+      .fill(
+        [
+          'tasks:',
+          '  - id: a',
+          '    description: first',
+          '  - id: b',
+          '    description: second',
+          '    dependencies: [missing]',
+        ].join('\n'),
+      );
     await page.getByRole('button', { name: 'Preview' }).click();
     await page.locator('.plan-issues li').first().waitFor();
     expect(await page.locator('.plan-issues').textContent()).toMatch(/line 6/);
     expect((await server.http.get('/api/v1/tasks')).body.tasks).toEqual([]);
 
-    await page.getByLabel('Plan (YAML or JSON)').fill(['name: deploy', 'parameters:', '  env: {}', 'tasks:', '  - id: build', '    description: build for {{env}}', '  - id: ship', '    description: ship to {{env}}', '    dependencies: [build]'].join('\n'));
+    await page
+      .getByLabel('Plan (YAML or JSON)')
+      .fill(
+        [
+          'name: deploy',
+          'parameters:',
+          '  env: {}',
+          'tasks:',
+          '  - id: build',
+          '    description: build for {{env}}',
+          '  - id: ship',
+          '    description: ship to {{env}}',
+          '    dependencies: [build]',
+        ].join('\n'),
+      );
     await page.getByLabel('Id prefix (optional)').fill('r1/');
     await page.getByLabel('Parameters (one key=value per line)').fill('env=staging');
     await page.getByRole('button', { name: 'Preview' }).click();
@@ -263,12 +309,16 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Load 2 task(s)' }).click();
     await page.getByText('Loaded 2 new task(s)').waitFor();
     const ship = await server.http.get('/api/v1/tasks/r1%2Fship');
-    expect(ship.body.task).toMatchObject({ description: 'ship to staging', dependencies: ['r1/build'], status: 'blocked' });
+    expect(ship.body.task).toMatchObject({
+      description: 'ship to staging',
+      dependencies: ['r1/build'],
+      status: 'blocked',
+    });
     expect(problems).toEqual([]);
   });
 
   it('an HTML payload in a description stays text on the board and on the task page; the CSP forbids inline scripts', async () => {
-    const server = await startTestServer({ dashboardPort: 0, dashboardDir: dist });
+    const server = await startTestServer({ dashboardPort: 0, dashboardDir: ui.dist });
     const payload = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
     await server.http.post('/api/v1/tasks', { id: 'xss', description: payload });
     const { page } = await open(server);
@@ -285,7 +335,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   });
 
   it('with a token set, the page asks for it, remembers it for the session, and then shows the board', async () => {
-    const server = await startTestServer({ dashboardPort: 0, dashboardDir: dist, token: 'e2e-secret' });
+    const server = await startTestServer({ dashboardPort: 0, dashboardDir: ui.dist, token: 'e2e-secret' });
     await server.http.post('/api/v1/tasks', { id: 'guarded', description: 'behind the token' });
     const { page } = await open(server);
     await page.getByRole('heading', { name: 'This server needs a token' }).waitFor();
@@ -303,15 +353,17 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   });
 
   it('an empty board shows how to add work and the line that connects an agent', async () => {
-    const server = await startTestServer({ dashboardPort: 0, dashboardDir: dist });
+    const server = await startTestServer({ dashboardPort: 0, dashboardDir: ui.dist });
     const { page } = await open(server);
     const line = page.getByTestId('connect-line');
     await line.waitFor();
-    expect(await line.textContent()).toBe(`claude mcp add task-coordinator -e TASK_COORDINATOR_URL=${server.dashboardUrl} -- npx -y task-coordinator-mcp`);
+    expect(await line.textContent()).toBe(
+      `claude mcp add task-coordinator -e TASK_COORDINATOR_URL=${server.dashboardUrl} -- npx -y task-coordinator-mcp`,
+    );
   });
 
   it('shows the connection state, and after a server restart resumes from the last event without reloading', async () => {
-    const first = await startTestServer({ dashboardPort: 0, dashboardDir: dist });
+    const first = await startTestServer({ dashboardPort: 0, dashboardDir: ui.dist });
     await first.http.post('/api/v1/tasks', { id: 'before', description: 'before the restart' });
     const { page } = await open(first);
     await live(page);
@@ -321,7 +373,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     await first.close();
     await page.waitForSelector('[data-connection="reconnecting"], [data-connection="offline"]');
     // Same file, same dashboard port: events committed while the page was away are replayed.
-    const second = await startTestServer({ dashboardPort: port, dashboardDir: dist, db });
+    const second = await startTestServer({ dashboardPort: port, dashboardDir: ui.dist, db });
     await second.http.post('/api/v1/tasks', { id: 'after', description: 'after the restart' });
     await card(page, 'after').waitFor({ timeout: 20_000 });
     await live(page);

@@ -27,5 +27,5 @@ export function runAs<T>(actor: Actor, fn: () => T): T {
 export function actorOf(req: IncomingMessage, guard: RequestGuard): Actor {
   const header = req.headers['x-worker-id'];
   const worker = typeof header === 'string' && WorkerIdSchema.safeParse(header).success ? header : null;
-  return { token: guard.identify(req).tokenName, worker };
+  return { token: guard.identify(req).auditName, worker };
 }

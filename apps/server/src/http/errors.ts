@@ -11,12 +11,18 @@ export function toDomainError(error: unknown, log: Logger): DomainError {
   const e = error as { type?: unknown; status?: unknown; limit?: unknown } | null;
   switch (e?.type) {
     case 'entity.too.large':
-      return new DomainError('PAYLOAD_TOO_LARGE', `request body is over the ${String(e.limit)} byte limit`, { limit: e.limit });
+      return new DomainError('PAYLOAD_TOO_LARGE', `request body is over the ${String(e.limit)} byte limit`, {
+        limit: e.limit,
+      });
     case 'entity.parse.failed':
-      return new DomainError('VALIDATION_FAILED', 'request body is not valid JSON', { issues: [{ path: '(body)', message: 'invalid JSON' }] });
+      return new DomainError('VALIDATION_FAILED', 'request body is not valid JSON', {
+        issues: [{ path: '(body)', message: 'invalid JSON' }],
+      });
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new DomainError('VALIDATION_FAILED', 'request body must be UTF-8 JSON', { issues: [{ path: '(body)', message: 'unsupported encoding' }] });
+      return new DomainError('VALIDATION_FAILED', 'request body must be UTF-8 JSON', {
+        issues: [{ path: '(body)', message: 'unsupported encoding' }],
+      });
     case 'request.aborted':
       return new DomainError('VALIDATION_FAILED', 'request aborted by the client');
     default:
@@ -37,7 +43,9 @@ export function sendError(res: Response, error: DomainError, format: 'v1' | 'leg
   if (error.code === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer realm="task-coordinator"');
   const retryAfter = error.code === 'STORE_BUSY' || error.code === 'STORE_UNAVAILABLE' ? '1' : null;
   if (retryAfter) res.setHeader('Retry-After', retryAfter);
-  res.status(error.httpStatus).json(format === 'v1' ? error.toBody() : { success: false, error: error.message, code: error.code });
+  res
+    .status(error.httpStatus)
+    .json(format === 'v1' ? error.toBody() : { success: false, error: error.message, code: error.code });
 }
 
 export function errorHandler(format: 'v1' | 'legacy', log: Logger): ErrorRequestHandler {

@@ -22,7 +22,11 @@ export interface RateLimiter {
   keyOf(req: IncomingMessage): string;
 }
 
-export function createRateLimiter(limit: RateLimit, guard: RequestGuard, now: () => number = () => performance.now()): RateLimiter {
+export function createRateLimiter(
+  limit: RateLimit,
+  guard: RequestGuard,
+  now: () => number = () => performance.now(),
+): RateLimiter {
   const buckets = new Map<string, Bucket>();
   const perMs = limit.perSecond / 1000;
 

@@ -23,7 +23,15 @@ export interface Identity {
   authorized: boolean;
   /** The named token presented; null for the unnamed token, no token configured, or a wrong one. */
   tokenName: string | null;
+  /**
+   * The name the audit trail records: the named token's, or `default` for the unnamed token
+   * (TC_TOKEN), so every authenticated change names its token; null without a token.
+   */
+  auditName: string | null;
 }
+
+/** What the audit trail calls the unnamed token (TC_TOKEN / --token <secret>). */
+export const UNNAMED_TOKEN_AUDIT_NAME = 'default';
 
 export interface RequestGuard {
   /** Null when the request may go on; otherwise the rejection. */
@@ -43,14 +51,18 @@ export interface RequestGuard {
  * domain), and a browser request from another origin is refused even without CORS, because a
  * "simple" cross-site POST is sent before any CORS check. With a token, every request must carry it.
  */
-export function createGuard(options: { loopback: boolean; token: string | null; tokens?: ReadonlyArray<{ name: string; secret: string }> }): RequestGuard {
+export function createGuard(options: {
+  loopback: boolean;
+  token: string | null;
+  tokens?: ReadonlyArray<{ name: string; secret: string }>;
+}): RequestGuard {
   const digest = (text: string) => createHash('sha256').update(text).digest();
   const expected = [
     ...(options.token === null ? [] : [{ name: null, hash: digest(options.token) }]),
     ...(options.tokens ?? []).map(({ name, secret }) => ({ name, hash: digest(secret) })),
   ];
-  const open: Identity = { authorized: true, tokenName: null };
-  const refused: Identity = { authorized: false, tokenName: null };
+  const open: Identity = { authorized: true, tokenName: null, auditName: null };
+  const refused: Identity = { authorized: false, tokenName: null, auditName: null };
 
   const identifyToken = (presented: unknown): Identity => {
     if (expected.length === 0) return open;
@@ -60,7 +72,8 @@ export function createGuard(options: { loopback: boolean; token: string | null; 
     const hash = digest(presented);
     let found: Identity = refused;
     for (const candidate of expected) {
-      if (timingSafeEqual(hash, candidate.hash)) found = { authorized: true, tokenName: candidate.name };
+      if (timingSafeEqual(hash, candidate.hash))
+        found = { authorized: true, tokenName: candidate.name, auditName: candidate.name ?? UNNAMED_TOKEN_AUDIT_NAME };
     }
     return found;
   };
@@ -92,9 +105,13 @@ export function createGuard(options: { loopback: boolean; token: string | null; 
       const host = req.headers.host;
       if (options.loopback) {
         if (typeof host !== 'string' || !isLoopbackAddress(hostnameOf(host))) {
-          return new DomainError('FORBIDDEN', 'this server only answers requests addressed to localhost (Host header refused)', {
-            reason: 'host',
-          });
+          return new DomainError(
+            'FORBIDDEN',
+            'this server only answers requests addressed to localhost (Host header refused)',
+            {
+              reason: 'host',
+            },
+          );
         }
       }
       const origin = req.headers.origin;

@@ -1,5 +1,12 @@
 // claim-next with a wait: try, sleep until an event may have made work claimable, try again.
-import { DomainError, type ClaimNextInput, type ClaimResult, type Store } from '@task-coordinator/core';
+import {
+  DomainError,
+  parseInput,
+  ProjectOrDefaultSchema,
+  type ClaimNextInput,
+  type ClaimResult,
+  type Store,
+} from '@task-coordinator/core';
 import type { Wakeups } from './wakeups.js';
 
 export const MAX_WAIT_SECONDS = 60;
@@ -17,7 +24,7 @@ export async function claimNextWaiting(
   signal: AbortSignal,
 ): Promise<ClaimResult | null> {
   const deadline = Date.now() + waitMs;
-  const project = input.project ?? 'default';
+  const project = parseInput(ProjectOrDefaultSchema, input.project, 'project');
   for (;;) {
     const armed = wakeups.arm(project);
     try {
@@ -26,13 +33,18 @@ export async function claimNextWaiting(
         result = await store.claimNextTask(input);
       } catch (error) {
         // All slots taken: while waiting, that is "no work for you yet", not a failure.
-        if (!(error instanceof DomainError && error.code === 'NO_FREE_SLOT' && waitMs > 0 && Date.now() < deadline)) throw error;
+        if (!(error instanceof DomainError && error.code === 'NO_FREE_SLOT' && waitMs > 0 && Date.now() < deadline))
+          throw error;
         result = null;
       }
       if (result) {
         if (signal.aborted && !result.resumed) {
           // Nobody will work on it: give back the task and the slot the claim may have taken.
-          await store.releaseSlot({ ...(input.project ? { project: input.project } : {}), slot: result.slot, workerId: input.workerId });
+          await store.releaseSlot({
+            ...(input.project ? { project: input.project } : {}),
+            slot: result.slot,
+            workerId: input.workerId,
+          });
           return null;
         }
         return result;

@@ -7,7 +7,7 @@
 // Further behind than MAX_BACKLOG events, or behind events retention has pruned, it gets 'resync'
 // and should reload the board instead.
 import type { Server, Socket } from 'socket.io';
-import { ProjectSchema, type Store, type TaskEvent } from '@task-coordinator/core';
+import { ProjectOrDefaultSchema, type Store, type TaskEvent } from '@task-coordinator/core';
 import type { RequestGuard } from '../http/security.js';
 import type { Logger } from '../http/errors.js';
 
@@ -32,13 +32,22 @@ export function attachLive(io: Server, store: Store, guard: RequestGuard, log: L
 
   io.use((socket, next) => {
     if (!guard.tokenMatches(bearerOf(socket))) {
-      next(Object.assign(new Error('UNAUTHORIZED'), { data: { code: 'UNAUTHORIZED', message: 'a valid token is required' } }));
+      next(
+        Object.assign(new Error('UNAUTHORIZED'), {
+          data: { code: 'UNAUTHORIZED', message: 'a valid token is required' },
+        }),
+      );
       return;
     }
-    const project = (socket.handshake.auth as { project?: unknown } | undefined)?.project ?? 'default';
-    const parsed = ProjectSchema.safeParse(project);
+    const parsed = ProjectOrDefaultSchema.safeParse(
+      (socket.handshake.auth as { project?: unknown } | undefined)?.project,
+    );
     if (!parsed.success) {
-      next(Object.assign(new Error('VALIDATION_FAILED'), { data: { code: 'VALIDATION_FAILED', message: 'invalid project' } }));
+      next(
+        Object.assign(new Error('VALIDATION_FAILED'), {
+          data: { code: 'VALIDATION_FAILED', message: 'invalid project' },
+        }),
+      );
       return;
     }
     socket.data.project = parsed.data;

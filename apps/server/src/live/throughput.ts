@@ -49,7 +49,14 @@ export class ThroughputSampler {
   }
 
   private count(event: TaskEvent): void {
-    const counted = event.type === 'task.completed' ? 'completed' : event.type === 'task.added' ? 'added' : event.type === 'task.failed' || (event.type === 'task.expired' && event.data.to === 'failed') ? 'failed' : null;
+    const counted =
+      event.type === 'task.completed'
+        ? 'completed'
+        : event.type === 'task.added'
+          ? 'added'
+          : event.type === 'task.failed' || (event.type === 'task.expired' && event.data.to === 'failed')
+            ? 'failed'
+            : null;
     const series = this.seriesOf(event.project);
     series.lastEventAt = this.now();
     if (counted) this.bucket(series, this.now())[counted] += 1;
@@ -85,7 +92,11 @@ export class ThroughputSampler {
     const minutes: ThroughputMinute[] = [];
     for (let at = end - (KEEP_MINUTES - 1) * MINUTE; at <= end; at += MINUTE) {
       const minute = series?.minutes.get(at);
-      minutes.push(minute ? { ...minute } : { at, completed: 0, failed: 0, added: 0, queueDepth: at === end ? stats.tasks.available : null });
+      minutes.push(
+        minute
+          ? { ...minute }
+          : { at, completed: 0, failed: 0, added: 0, queueDepth: at === end ? stats.tasks.available : null },
+      );
     }
     return { project, since: this.since, minutes };
   }

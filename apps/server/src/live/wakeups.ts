@@ -23,18 +23,43 @@ export interface Armed {
   disarm(): void;
 }
 
+/** A store's commits as they happen, before they are durable (SqliteBackend.onCommitted). */
+export type CommittedSource = (listener: (events: readonly TaskEvent[]) => void) => () => void;
+
 /**
  * Arm before checking for work, wait after: an event that lands between the check and the wait
  * is not lost, because the waiter was already registered when it fired.
+ *
+ * With `committed` (SQLite), claim-next waiters wake at the commit of the work event, not at its
+ * fsync: the claim they retry commits after it, so its own fsync covers both and it shares the
+ * adder's fsync (one sync between "task added" and "claimed", not two). Nothing is answered
+ * sooner: the claim still waits for durability. Feed waiters read the event log, so they wake on
+ * the durable feed only.
  */
 export class Wakeups {
   private readonly work = new Map<string, Set<(outcome: WaitOutcome) => void>>();
   private readonly feed = new Set<(outcome: WaitOutcome) => void>();
   private closed = false;
+  /**
+   * With `committed`: the newest seq claim waiters were woken for at its commit, so the durable
+   * feed does not wake them again for it (one writer: seqs come in commit order).
+   */
+  private earlySeq: number | null = null;
   private readonly unsubscribe: () => void;
 
-  constructor(store: Store) {
-    this.unsubscribe = store.subscribe((event) => this.onEvent(event));
+  constructor(store: Store, committed?: CommittedSource) {
+    const unsubscribe = store.subscribe((event) => this.onEvent(event));
+    if (committed) this.earlySeq = 0;
+    const early = committed?.((events) => {
+      for (const event of events) {
+        this.earlySeq = Math.max(this.earlySeq ?? 0, event.seq);
+        this.wakeWork(event);
+      }
+    });
+    this.unsubscribe = () => {
+      unsubscribe();
+      early?.();
+    };
   }
 
   /** How many requests are waiting (claim-next and event feed). */
@@ -45,11 +70,14 @@ export class Wakeups {
   }
 
   private onEvent(event: TaskEvent): void {
-    if (WORK_EVENTS.has(event.type)) {
-      const set = this.work.get(event.project);
-      if (set) for (const wake of [...set]) wake('woken');
-    }
+    if (this.earlySeq === null || event.seq > this.earlySeq) this.wakeWork(event);
     for (const wake of [...this.feed]) wake('woken');
+  }
+
+  private wakeWork(event: TaskEvent): void {
+    if (!WORK_EVENTS.has(event.type)) return;
+    const set = this.work.get(event.project);
+    if (set) for (const wake of [...set]) wake('woken');
   }
 
   /** Arms a waiter for claimable work in `project`, or (project null) for any event at all. */

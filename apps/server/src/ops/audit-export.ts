@@ -47,7 +47,12 @@ function writeOrWait(res: ServerResponse, chunk: string): Promise<boolean> {
 }
 
 /** Streams the matching events in seq order; resolves when the answer is complete or the client left. */
-export async function exportEvents(store: Store, res: ServerResponse, query: Omit<EventsQuery, 'limit'>, format: ExportFormat): Promise<void> {
+export async function exportEvents(
+  store: Store,
+  res: ServerResponse,
+  query: Omit<EventsQuery, 'limit'>,
+  format: ExportFormat,
+): Promise<void> {
   // The first page is read before the headers go out, so a bad filter is still a clean 400.
   let page = await store.events({ ...query, limit: PAGE });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -70,7 +75,10 @@ export async function exportEvents(store: Store, res: ServerResponse, query: Omi
     }
     if (chunk && !(await writeOrWait(res, chunk))) return;
     if (page.length < PAGE) break;
-    page = await store.events({ ...query, afterSeq: (page.at(-1) as TaskEvent).seq, limit: PAGE });
+    const last = (page.at(-1) as TaskEvent).seq;
+    page = await store.events(
+      query.order === 'desc' ? { ...query, beforeSeq: last, limit: PAGE } : { ...query, afterSeq: last, limit: PAGE },
+    );
   }
   res.end(format === 'json' ? '\n]\n' : undefined);
 }

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DomainError, TASK_STATUSES, type Store, type TaskEvent } from '@task-coordinator/core';
 import type { RequestGuard } from '../http/security.js';
-import { sendDomainError } from '../http/v1-handler.js';
+import { sendDomainError } from '../http/respond.js';
 
 /** Activity of one project since this process started. */
 export interface ActivityCounts {
@@ -80,34 +80,102 @@ export class Metrics {
 
   constructor(private readonly options: MetricsOptions) {
     const registers = [this.registry];
-    this.tasks = new Gauge({ name: 'tc_tasks', help: 'Tasks by project and status', labelNames: ['project', 'status'], registers });
-    this.queueDepth = new Gauge({ name: 'tc_queue_depth', help: 'Available tasks waiting for a worker', labelNames: ['project'], registers });
-    this.slotsInUse = new Gauge({ name: 'tc_slots_in_use', help: 'Held worker slots (state=held) and those holding a task (state=busy)', labelNames: ['project', 'state'], registers });
-    new Gauge({ name: 'tc_long_polls_waiting', help: 'Requests waiting for work or events (claim-next and event long-polls)', registers, collect: function () {
-      this.set(options.waiting());
-    } });
-    this.events = new Counter({ name: 'tc_task_events_total', help: 'Committed task transitions seen by this process: claims, completions, failures, retries, lease expiries', labelNames: ['project', 'kind'], registers });
-    this.storeErrors = new Counter({ name: 'tc_store_errors_total', help: 'Store calls that failed for a reason other than the input (busy, unavailable, internal)', labelNames: ['code'], registers });
-    this.retention = new Counter({ name: 'tc_retention_pruned_total', help: 'Rows removed by retention', labelNames: ['kind'], registers });
-    this.retentionPasses = new Counter({ name: 'tc_retention_passes_total', help: 'Retention pruning passes run', registers });
-    this.requestDuration = new Histogram({ name: 'tc_http_request_duration_seconds', help: 'HTTP request latency by route (operationId for /api/v1)', labelNames: ['route', 'method', 'status'], buckets: LATENCY_BUCKETS, registers });
-    this.claimDuration = new Histogram({ name: 'tc_claim_duration_seconds', help: 'Store time of one claim or claim-next (without long-poll waiting)', labelNames: ['outcome'], buckets: LATENCY_BUCKETS, registers });
+    this.tasks = new Gauge({
+      name: 'tc_tasks',
+      help: 'Tasks by project and status',
+      labelNames: ['project', 'status'],
+      registers,
+    });
+    this.queueDepth = new Gauge({
+      name: 'tc_queue_depth',
+      help: 'Available tasks waiting for a worker',
+      labelNames: ['project'],
+      registers,
+    });
+    this.slotsInUse = new Gauge({
+      name: 'tc_slots_in_use',
+      help: 'Held worker slots (state=held) and those holding a task (state=busy)',
+      labelNames: ['project', 'state'],
+      registers,
+    });
+    new Gauge({
+      name: 'tc_long_polls_waiting',
+      help: 'Requests waiting for work or events (claim-next and event long-polls)',
+      registers,
+      collect: function () {
+        this.set(options.waiting());
+      },
+    });
+    this.events = new Counter({
+      name: 'tc_task_events_total',
+      help: 'Committed task transitions seen by this process: claims, completions, failures, retries, lease expiries',
+      labelNames: ['project', 'kind'],
+      registers,
+    });
+    this.storeErrors = new Counter({
+      name: 'tc_store_errors_total',
+      help: 'Store calls that failed for a reason other than the input (busy, unavailable, internal)',
+      labelNames: ['code'],
+      registers,
+    });
+    this.retention = new Counter({
+      name: 'tc_retention_pruned_total',
+      help: 'Rows removed by retention',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.retentionPasses = new Counter({
+      name: 'tc_retention_passes_total',
+      help: 'Retention pruning passes run',
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'tc_http_request_duration_seconds',
+      help: 'HTTP request latency by route (operationId for /api/v1)',
+      labelNames: ['route', 'method', 'status'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.claimDuration = new Histogram({
+      name: 'tc_claim_duration_seconds',
+      help: 'Store time of one claim or claim-next (without long-poll waiting)',
+      labelNames: ['outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
     const transactions = options.transactions;
     if (transactions) {
       // Counted by the store; each scrape adds what it counted since the last one.
       const counters: Array<[keyof TransactionCounts, string, string]> = [
-        ['transactions', 'tc_store_transactions_total', 'Store transactions committed; commands / transactions is how many commands a group commit carries'],
+        [
+          'transactions',
+          'tc_store_transactions_total',
+          'Store transactions committed; commands / transactions is how many commands a group commit carries',
+        ],
         ['commands', 'tc_store_commands_total', 'Commands committed by the store'],
-        ['reruns', 'tc_store_reruns_total', "Commands run again after their group's transaction failed (a conflict with another replica, a dropped connection)"],
-        ['postponed', 'tc_store_postponed_total', 'Commands moved to the next group because another command of their group touched the same rows'],
+        [
+          'reruns',
+          'tc_store_reruns_total',
+          "Commands run again after their group's transaction failed (a conflict with another replica, a dropped connection)",
+        ],
+        [
+          'postponed',
+          'tc_store_postponed_total',
+          'Commands moved to the next group because another command of their group touched the same rows',
+        ],
       ];
       for (const [key, name, help] of counters) {
         let seen = 0;
-        new Counter({ name, help, registers, collect: function () {
-          const current = transactions()[key];
-          if (current > seen) this.inc(current - seen);
-          seen = current;
-        } });
+        new Counter({
+          name,
+          help,
+          registers,
+          collect: function () {
+            const current = transactions()[key];
+            if (current > seen) this.inc(current - seen);
+            seen = current;
+          },
+        });
       }
     }
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'tc_' });
@@ -118,7 +186,11 @@ export class Metrics {
     const kind = EVENT_COUNTS[event.type];
     if (!kind) return;
     let counts = this.activity.get(event.project);
-    if (!counts) this.activity.set(event.project, (counts = { claims: 0, completions: 0, failures: 0, retries: 0, leaseExpiries: 0 }));
+    if (!counts)
+      this.activity.set(
+        event.project,
+        (counts = { claims: 0, completions: 0, failures: 0, retries: 0, leaseExpiries: 0 }),
+      );
     counts[kind]++;
     this.events.inc({ project: event.project, kind });
   }
@@ -151,7 +223,8 @@ export class Metrics {
     return new Proxy(store, {
       get: (target, prop, receiver) => {
         const value: unknown = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function' || prop === 'subscribe' || prop === 'constructor') return typeof value === 'function' ? value.bind(target) : value;
+        if (typeof value !== 'function' || prop === 'subscribe' || prop === 'constructor')
+          return typeof value === 'function' ? value.bind(target) : value;
         const timed = prop === 'claimNextTask' || prop === 'claimTask';
         return (...args: unknown[]) => {
           const started = process.hrtime.bigint();
@@ -200,11 +273,23 @@ export class Metrics {
 
   /** The JSON side of the same figures, for /api/v1/stats. */
   activityOf(project: string): ActivityCounts & { since: number } {
-    return { claims: 0, completions: 0, failures: 0, retries: 0, leaseExpiries: 0, ...this.activity.get(project), since: this.startedAt };
+    return {
+      claims: 0,
+      completions: 0,
+      failures: 0,
+      retries: 0,
+      leaseExpiries: 0,
+      ...this.activity.get(project),
+      since: this.startedAt,
+    };
   }
 
   serverFigures(): { longPollsWaiting: number; storeErrors: number; retention: RetentionCounts } {
-    return { longPollsWaiting: this.options.waiting(), storeErrors: this.storeErrorCount, retention: { ...this.retentionCounts } };
+    return {
+      longPollsWaiting: this.options.waiting(),
+      storeErrors: this.storeErrorCount,
+      retention: { ...this.retentionCounts },
+    };
   }
 
   close(): void {
@@ -230,7 +315,9 @@ export function createMetricsHandler(options: {
   log: (message: string, error?: unknown) => void;
 }) {
   const authorized = (req: IncomingMessage): boolean =>
-    options.metricsGuard === null ? options.guard.authorized(req) : options.metricsGuard.authorized(req) || (options.apiToken && options.guard.authorized(req));
+    options.metricsGuard === null
+      ? options.guard.authorized(req)
+      : options.metricsGuard.authorized(req) || (options.apiToken && options.guard.authorized(req));
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = req.url ?? '/';
     if (url !== '/metrics' && !url.startsWith('/metrics?')) return false;
@@ -240,7 +327,10 @@ export function createMetricsHandler(options: {
       return true;
     }
     if (!authorized(req)) {
-      sendDomainError(res, new DomainError('UNAUTHORIZED', 'missing or wrong token: send "Authorization: Bearer <token>"'));
+      sendDomainError(
+        res,
+        new DomainError('UNAUTHORIZED', 'missing or wrong token: send "Authorization: Bearer <token>"'),
+      );
       return true;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -250,12 +340,21 @@ export function createMetricsHandler(options: {
     req.resume();
     options.metrics.render().then(
       (text) => {
-        res.writeHead(200, { 'content-type': options.metrics.contentType, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+        res.writeHead(200, {
+          'content-type': options.metrics.contentType,
+          'cache-control': 'no-store',
+          'content-length': Buffer.byteLength(text),
+        });
         res.end(req.method === 'HEAD' ? undefined : text);
       },
       (error: unknown) => {
         if (!(error instanceof DomainError)) options.log('metrics failed', error);
-        sendDomainError(res, error instanceof DomainError ? error : new DomainError('INTERNAL', 'internal error; the server logged the details'));
+        sendDomainError(
+          res,
+          error instanceof DomainError
+            ? error
+            : new DomainError('INTERNAL', 'internal error; the server logged the details'),
+        );
       },
     );
     return true;

@@ -26,6 +26,7 @@ const MAX_PASSES = 1000;
 export class Retention {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<{ events: number; tasks: number }> | null = null;
+  private next: Promise<{ events: number; tasks: number }> | null = null;
   private closed = false;
   private readonly batch: number;
 
@@ -43,9 +44,21 @@ export class Retention {
     this.timer.unref();
   }
 
-  /** Prunes until nothing is left to prune (or MAX_PASSES); concurrent calls share one run. */
+  /**
+   * Prunes until nothing is left to prune (or MAX_PASSES) with the cutoffs as of now. A run in
+   * flight read its cutoffs earlier, so a call meanwhile gets the run queued behind it (calls
+   * during one run share the next). A pass takes its fsync's time off the event loop (SQLite), so
+   * a run is often in flight when a caller advances the clock and asks again.
+   */
   runOnce(): Promise<{ events: number; tasks: number }> {
-    this.running ??= this.run().finally(() => {
+    if (this.running) {
+      this.next ??= this.running.then(() => {
+        this.next = null;
+        return this.runOnce();
+      });
+      return this.next;
+    }
+    this.running = this.run().finally(() => {
       this.running = null;
     });
     return this.running;
@@ -76,6 +89,7 @@ export class Retention {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    await this.next;
     await this.running;
   }
 }

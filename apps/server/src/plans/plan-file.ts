@@ -1,6 +1,20 @@
 // Plan documents: YAML or JSON text parsed with line positions, instantiated by core, added atomically.
+import { createHash } from 'node:crypto';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import { DomainError, instantiatePlan, planError, unknownDependencyError, type Locate, type PlanEdge, type PlanTask, type Store } from '@task-coordinator/core';
+import {
+  DEFAULT_PROJECT,
+  DomainError,
+  LIMITS,
+  PLAN_LABEL_PREFIX,
+  instantiatePlan,
+  planError,
+  unknownDependencyError,
+  type Locate,
+  type PlanEdge,
+  type PlanInstance,
+  type PlanTask,
+  type Store,
+} from '@task-coordinator/core';
 
 export interface ParsedPlanText {
   document: unknown;
@@ -18,7 +32,11 @@ export function parsePlanText(text: string): ParsedPlanText {
   if (doc.errors.length) {
     throw planError(
       'VALIDATION_FAILED',
-      doc.errors.slice(0, 10).map((error) => ({ path: '(plan)', line: lineCounter.linePos(error.pos[0]).line, message: error.message.split('\n')[0] as string })),
+      doc.errors.slice(0, 10).map((error) => ({
+        path: '(plan)',
+        line: lineCounter.linePos(error.pos[0]).line,
+        message: error.message.split('\n')[0] as string,
+      })),
     );
   }
   const locate: Locate = (path) => {
@@ -75,17 +93,47 @@ export interface LoadPlanResult {
 }
 
 /**
+ * The label every task of one plan load carries: `plan:` + the plan's first task id (ids are
+ * unique in a project, so two loads never share a key), or a hash of it when that is longer than
+ * a label may be. The webhook dispatcher finds a plan's tasks by it to tell when the plan finished
+ * (core rules/webhooks.ts `planFinished`); people can filter the board and claims by it too.
+ */
+export function planLabel(firstTaskId: string): string {
+  const plain = `${PLAN_LABEL_PREFIX}${firstTaskId}`;
+  if (plain.length <= LIMITS.labelMaxLength) return plain;
+  return `${PLAN_LABEL_PREFIX}h-${createHash('sha256').update(firstTaskId).digest('hex').slice(0, 24)}`;
+}
+
+function labelPlanTasks(instance: PlanInstance, locate: Locate | undefined): void {
+  const label = planLabel((instance.tasks[0] as { id: string }).id);
+  instance.tasks.forEach((task, entry) => {
+    const labels = task.labels ?? [];
+    if (labels.includes(label)) return;
+    if (labels.length >= LIMITS.labelsMax)
+      throw planError('VALIDATION_FAILED', [
+        {
+          path: `tasks[${entry}].labels`,
+          line: locate?.(['tasks', entry, 'labels']) ?? null,
+          message: `a plan's task may carry at most ${LIMITS.labelsMax - 1} labels: the plan adds its own (${label})`,
+        },
+      ]);
+    task.labels = [...labels, label];
+  });
+}
+
+/**
  * Checks a plan whole, then adds every task in one atomic batch (all or none). Dependencies outside
  * the plan must already be on the board; the store checks everything again inside the transaction.
  */
 export async function loadPlan(store: Store, input: LoadPlanInput): Promise<LoadPlanResult> {
-  const { document, locate } = typeof input.plan === 'string' ? parsePlanText(input.plan) : { document: input.plan, locate: undefined };
+  const { document, locate } =
+    typeof input.plan === 'string' ? parsePlanText(input.plan) : { document: input.plan, locate: undefined };
   const instance = instantiatePlan(document, {
     ...(input.prefix !== undefined ? { prefix: input.prefix } : {}),
     ...(input.parameters !== undefined ? { parameters: input.parameters } : {}),
     ...(locate ? { locate } : {}),
   });
-  const project = input.project ?? instance.project ?? 'default';
+  const project = input.project ?? instance.project ?? DEFAULT_PROJECT;
   const missing: string[] = [];
   for (const id of instance.external) {
     try {
@@ -96,6 +144,7 @@ export async function loadPlan(store: Store, input: LoadPlanInput): Promise<Load
     }
   }
   if (missing.length) throw unknownDependencyError(instance, missing, locate);
+  labelPlanTasks(instance, locate);
   const base = { name: instance.name, project, tasks: instance.tasks, edges: instance.edges };
   if (input.dryRun) return { ...base, dryRun: true, created: [] };
   try {
@@ -106,7 +155,11 @@ export async function loadPlan(store: Store, input: LoadPlanInput): Promise<Load
     const taskId = error instanceof DomainError ? (error.details?.taskId as string | undefined) : undefined;
     const entry = taskId === undefined ? undefined : instance.entryOf.get(taskId);
     if (error instanceof DomainError && entry !== undefined) {
-      throw planError(error.code, [{ path: `tasks[${entry}]`, line: locate?.(['tasks', entry]) ?? null, message: error.message }], error.details ?? {});
+      throw planError(
+        error.code,
+        [{ path: `tasks[${entry}]`, line: locate?.(['tasks', entry]) ?? null, message: error.message }],
+        error.details ?? {},
+      );
     }
     throw error;
   }

@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document, generated from the route table and core's zod schemas (never written by hand).
 import { z } from 'zod';
-import { ERROR_HTTP_STATUS, ErrorBodySchema } from '@task-coordinator/core';
-import { ROUTES } from './v1.js';
+import { ERROR_HTTP_STATUS, ErrorBodySchema, WebhooksAnswerSchema } from '@task-coordinator/core';
+import { ROUTES } from './v1/index.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -16,7 +16,10 @@ function convert(schema: z.ZodType, io: 'input' | 'output', components: Record<s
     if (value && typeof value === 'object') {
       const out: Record<string, unknown> = {};
       for (const [key, inner] of Object.entries(value)) {
-        out[key] = key === '$ref' && typeof inner === 'string' ? inner.replace('#/$defs/', '#/components/schemas/') : rewrite(inner);
+        out[key] =
+          key === '$ref' && typeof inner === 'string'
+            ? inner.replace('#/$defs/', '#/components/schemas/')
+            : rewrite(inner);
       }
       return out;
     }
@@ -31,7 +34,9 @@ function withoutFields(schema: JsonSchema, fields: readonly string[]): JsonSchem
   if (!fields.length || typeof schema.properties !== 'object') return schema;
   const properties = { ...(schema.properties as Record<string, unknown>) };
   for (const field of fields) delete properties[field];
-  const required = Array.isArray(schema.required) ? (schema.required as string[]).filter((r) => !fields.includes(r)) : undefined;
+  const required = Array.isArray(schema.required)
+    ? (schema.required as string[]).filter((r) => !fields.includes(r))
+    : undefined;
   return { ...schema, properties, ...(required ? { required } : {}) };
 }
 
@@ -78,12 +83,32 @@ export function openApiDocument(version: string): Record<string, unknown> {
     }
     if (parameters.length) operation.parameters = parameters;
     operation.responses = {
-      [String(spec.status ?? 200)]: { description: 'Success', content: { 'application/json': { schema: convert(spec.response, 'output', components) } } },
-      default: { description: 'Error: the code says why (see x-error-codes for the HTTP status of each)', content: { 'application/json': { schema: errorSchema } } },
+      [String(spec.status ?? 200)]: {
+        description: 'Success',
+        content: { 'application/json': { schema: convert(spec.response, 'output', components) } },
+      },
+      default: {
+        description: 'Error: the code says why (see x-error-codes for the HTTP status of each)',
+        content: { 'application/json': { schema: errorSchema } },
+      },
     };
     const path = `/api/v1${spec.path.replace(/:(\w+)/g, '{$1}')}`;
     paths[path] = { ...(paths[path] ?? {}), [spec.method]: operation };
   }
+
+  paths['/api/v1/webhooks'] = {
+    get: {
+      operationId: 'listWebhooks',
+      summary: "Each webhook's queue (cursor, pending, retry) and the last delivery attempts",
+      tags: ['events'],
+      responses: {
+        '200': {
+          description: 'Webhooks and recent attempts',
+          content: { 'application/json': { schema: convert(WebhooksAnswerSchema, 'output', components) } },
+        },
+      },
+    },
+  };
 
   paths['/api/health'] = {
     get: {
@@ -100,20 +125,23 @@ export function openApiDocument(version: string): Record<string, unknown> {
     info: {
       title: 'Task Coordinator API',
       version,
-      description: 'One task board shared by many AI agents: dependencies, atomic claims under leases, worker slots, live updates.',
+      description:
+        'One task board shared by many AI agents: dependencies, atomic claims under leases, worker slots, live updates.',
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
     tags: [
       { name: 'tasks', description: 'The board' },
-      { name: 'workers', description: 'What agents call: slots, claims and the holder\'s transitions' },
+      { name: 'workers', description: "What agents call: slots, claims and the holder's transitions" },
       { name: 'events', description: 'The audit log and live feed' },
       { name: 'admin', description: 'Reset, cancel, clean-all' },
     ],
     paths,
     components: {
       schemas: components,
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Required when the server runs with --token' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'Required when the server runs with --token' },
+      },
     },
     'x-error-codes': ERROR_HTTP_STATUS,
   };

@@ -1,16 +1,32 @@
 // Accumulates the writes of one command: each task and slot written at most once, last write wins.
-import type { EventDraft, EventType, Instant, Slot, Task } from '../model.js';
-import type { Change } from './program.js';
+import {
+  isActive,
+  type EventDraft,
+  type EventType,
+  type Instant,
+  type Reservation,
+  type Slot,
+  type Task,
+} from '../model.js';
+import { rowChange } from './event-row.js';
+import { FILES_KEY, type Change } from './program.js';
 
 export class ChangeSet {
   private readonly inserts = new Map<string, Task>();
   private readonly updates = new Map<string, Task>();
+  /** Each updated task as first loaded: its events carry the difference (`data.row`). */
+  private readonly loaded = new Map<string, Task>();
   /** A Slot to put, or null to free it. */
   private readonly slots = new Map<string, Slot | { project: string; slot: number; deleted: true }>();
   /** Keys of slots this command takes anew (insert), as opposed to changes of held slots. */
   private readonly newSlots = new Set<string>();
   private deletedProject: string | null = null;
+  private readonly deletedTasks: Task[] = [];
   private readonly events: EventDraft[] = [];
+  private readonly reservations: Reservation[] = [];
+  private readonly unreserved: Change['deleteReservations'] = [];
+  /** Holdings versions to bump, by key (see Change.bumpHoldings). */
+  private readonly bumps = new Map<string, { project: string; worker: string }>();
 
   constructor(readonly now: Instant) {}
 
@@ -28,7 +44,10 @@ export class ChangeSet {
     const base = pending ?? loaded;
     const next: Task = { ...base, ...patch, updatedAt: this.now, version: pending ? base.version : loaded.version + 1 };
     if (this.inserts.has(loaded.id)) this.inserts.set(loaded.id, next);
-    else this.updates.set(loaded.id, next);
+    else {
+      if (!pending) this.loaded.set(loaded.id, loaded);
+      this.updates.set(loaded.id, next);
+    }
     return next;
   }
 
@@ -62,6 +81,26 @@ export class ChangeSet {
     return 'deleted' in value ? 'free' : value;
   }
 
+  /** Removes a task the command read, with its dependency edges. */
+  deleteTask(task: Task): void {
+    this.deletedTasks.push(task);
+  }
+
+  /** A reservation to write (replacing one of the same task and pattern). */
+  reserve(reservation: Reservation): void {
+    this.reservations.push(reservation);
+  }
+
+  /** Removes the `patterns` reservations of a task, or all of them (null). */
+  unreserve(project: string, taskId: string, patterns: string[] | null): void {
+    this.unreserved.push({ project, taskId, patterns });
+  }
+
+  /** What `worker` holds in `project` shrinks or changes hands (a deleted reservation: build() sees tasks only). */
+  holdingsShrink(project: string, worker: string): void {
+    this.bumps.set(`${project}\u0000${worker}`, { project, worker });
+  }
+
   deleteProject(project: string): void {
     this.deletedProject = project;
   }
@@ -93,14 +132,43 @@ export class ChangeSet {
       } else if (this.newSlots.has(key)) insertSlots.push(value);
       else updateSlots.push(value);
     }
+    // Every event about a task this command updated carries what changed in its row, so readers
+    // follow the board from the events (see event-row.ts). Added tasks' events carry their fields.
+    for (const event of this.events) {
+      const after = event.taskId === null ? undefined : this.updates.get(event.taskId);
+      if (after) event.data = { ...event.data, row: rowChange(this.loaded.get(after.id) as Task, after) };
+    }
+    if (this.deletedProject !== null) this.holdingsShrink(this.deletedProject, FILES_KEY);
+    for (const after of this.updates.values()) {
+      const before = this.loaded.get(after.id) as Task;
+      if (!sameFiles(before, after)) this.holdingsShrink(after.project, FILES_KEY);
+      if (before.files.length && before.worker !== null && isActive(before.status))
+        if (!isActive(after.status) || after.worker !== before.worker || !sameFiles(before, after))
+          this.holdingsShrink(after.project, before.worker);
+    }
     return {
       insertTasks: [...this.inserts.values()],
       updateTasks: [...this.updates.values()],
       deleteProject: this.deletedProject,
+      deleteTasks: this.deletedTasks,
       insertSlots,
       updateSlots,
       deleteSlots,
       events: this.events,
+      insertReservations: this.reservations,
+      deleteReservations: this.unreserved,
+      leftHeld: [...this.updates.values()]
+        .filter((after) => !isActive(after.status) && isActive((this.loaded.get(after.id) as Task).status))
+        .map((after) => ({
+          project: after.project,
+          taskId: after.id,
+          worker: (this.loaded.get(after.id) as Task).worker,
+        })),
+      bumpHoldings: [...this.bumps.values()],
     };
   }
+}
+
+function sameFiles(a: Task, b: Task): boolean {
+  return a.files.length === b.files.length && a.files.every((f, i) => f === b.files[i]);
 }

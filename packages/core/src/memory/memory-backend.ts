@@ -1,10 +1,31 @@
 // The in-memory backend: the reference store, with indexes so claim-next does not scan the board.
 import { DomainError } from '../errors.js';
-import { isActive, type Instant, type Slot, type Task, type TaskDetail, type TaskEvent, type TaskStatus } from '../model.js';
-import { runSync, type Change, type Load, type Program } from '../engine/program.js';
-import type { ImportBatch } from '../board-transfer.js';
-import { eventMatches, type Backend, type BackendOverview, type EventFilter, type ListQuery, type PruneResult } from '../store.js';
+import {
+  isActive,
+  type FileHolding,
+  type Reservation,
+  type Instant,
+  type Slot,
+  type Task,
+  type TaskEvent,
+  type TaskStatus,
+} from '../model.js';
+import { runSync, type Change, type Load, type Near, type Program } from '../engine/program.js';
+import {
+  eventMatches,
+  type Backend,
+  type BackendOverview,
+  type EventFilter,
+  type ImportBatch,
+  type ListQuery,
+  type PruneResult,
+  type TaskWithDependents,
+} from '../store.js';
+import { MemoryReservations } from './reservations-state.js';
 import { ReadyIndex, type Row } from './ready-index.js';
+import { MemoryWebhookState } from './webhook-state.js';
+import type { DispatchLease, WebhookCursor } from '../rules/webhooks.js';
+import { compareRetentionOrder } from '../rules/retention.js';
 
 interface ProjectState {
   tasks: Map<string, Row>;
@@ -14,9 +35,20 @@ interface ProjectState {
   slots: Map<number, Slot>;
   /** worker → ids of the claimed/working tasks it holds. */
   activeByWorker: Map<string, Set<string>>;
+  /** The held (claimed/working/waiting) tasks declaring files, by id: their files are holdings. */
+  heldFiles: Map<string, Row>;
+  reservations: MemoryReservations;
 }
 
-const cloneTask = (task: Task): Task => ({ ...task, dependencies: [...task.dependencies], labels: [...task.labels] });
+const cloneTask = (task: Task): Task => ({
+  ...task,
+  dependencies: [...task.dependencies],
+  labels: [...task.labels],
+  question: task.question && { ...task.question, options: task.question.options && [...task.question.options] },
+  answer: task.answer && { ...task.answer },
+  notes: task.notes.map((note) => ({ ...note })),
+  files: [...task.files],
+});
 const cloneSlot = (slot: Slot): Slot => ({ ...slot });
 /** Deep copy of plain JSON-like data (event payloads). */
 function copy<T>(value: T): T {
@@ -51,17 +83,31 @@ export class MemoryBackend implements Backend {
   /** The last seq given; the log may have been pruned from the front, so not its length. */
   private seq = 0;
   private closed = false;
+  private readonly webhooks = new MemoryWebhookState();
+  /** Holdings versions by project and worker key (see Change.bumpHoldings); kept when a project is cleared. */
+  private readonly holdingsVersions = new Map<string, number>();
 
   private project(name: string): ProjectState {
     let state = this.projects.get(name);
     if (!state) {
-      state = { tasks: new Map(), dependents: new Map(), ready: new ReadyIndex(), slots: new Map(), activeByWorker: new Map() };
+      state = {
+        tasks: new Map(),
+        dependents: new Map(),
+        ready: new ReadyIndex(),
+        slots: new Map(),
+        activeByWorker: new Map(),
+        heldFiles: new Map(),
+        reservations: new MemoryReservations(),
+      };
       this.projects.set(name, state);
     }
     return state;
   }
 
-  async execute<R>(program: (now: Instant) => Program<R>, clock: () => Instant): Promise<{ result: R; events: TaskEvent[] }> {
+  async execute<R>(
+    program: (now: Instant) => Program<R>,
+    clock: () => Instant,
+  ): Promise<{ result: R; events: TaskEvent[] }> {
     if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
     // Synchronous from first load to last write: nothing can interleave, so each command is atomic.
     const { result, change } = runSync(program(clock()), (load) => this.answer(load));
@@ -100,12 +146,25 @@ export class MemoryBackend implements Backend {
       }
       case 'nextAvailable': {
         const labels = load.labels;
-        const row = this.project(load.project).ready.first((r) => labels === null || r.task.labels.some((l) => labels.includes(l)));
+        const skip = load.skip?.length ? new Set(load.skip) : null;
+        const row = this.project(load.project).ready.first(
+          (r) =>
+            (labels === null || r.task.labels.some((l) => labels.includes(l))) &&
+            (skip === null || !skip.has(r.task.id)),
+        );
         return row ? cloneTask(row.task) : null;
+      }
+      case 'availablePage': {
+        const labels = load.labels;
+        return this.project(load.project)
+          .ready.page((r) => labels === null || r.task.labels.some((l) => labels.includes(l)), load.offset, load.limit)
+          .map((r) => ({ id: r.task.id, files: [...r.task.files] }));
       }
       case 'workerTasks': {
         const state = this.project(load.project);
-        return [...(state.activeByWorker.get(load.worker) ?? [])].map((id) => cloneTask((state.tasks.get(id) as Row).task));
+        return [...(state.activeByWorker.get(load.worker) ?? [])].map((id) =>
+          cloneTask((state.tasks.get(id) as Row).task),
+        );
       }
       case 'slot': {
         const slot = this.project(load.project).slots.get(load.slot);
@@ -138,12 +197,56 @@ export class MemoryBackend implements Backend {
         for (const state of this.projects.values()) {
           for (const slot of state.slots.values()) if (slot.leaseExpiresAt <= load.now) out.push(cloneSlot(slot));
         }
-        out.sort((a, b) => a.leaseExpiresAt - b.leaseExpiresAt || (a.project < b.project ? -1 : a.project > b.project ? 1 : a.slot - b.slot));
+        out.sort(
+          (a, b) =>
+            a.leaseExpiresAt - b.leaseExpiresAt ||
+            (a.project < b.project ? -1 : a.project > b.project ? 1 : a.slot - b.slot),
+        );
         return out.slice(0, load.limit);
       }
       case 'countTasks':
         return this.project(load.project).tasks.size;
+      case 'prunableTasks': {
+        const out: Row[] = [];
+        for (const state of this.projects.values()) {
+          for (const row of state.tasks.values()) {
+            const { task } = row;
+            if (!load.statuses.includes(task.status) || task.updatedAt >= load.before) continue;
+            if ([...(state.dependents.get(task.id) ?? [])].some((id) => state.tasks.has(id))) continue;
+            out.push(row);
+          }
+        }
+        return out
+          .sort(compareRetentionOrder)
+          .slice(0, load.limit)
+          .map((r) => cloneTask(r.task));
+      }
+      case 'holdings':
+        return this.holdingsOf(load.project, load.near);
+      case 'taskReservations':
+        return this.project(load.project).reservations.ofTasks(load.taskIds);
+      case 'holdingsVersions': {
+        const out = new Map<string, number>();
+        for (const worker of load.workers) {
+          const version = this.holdingsVersions.get(`${load.project}\u0000${worker}`);
+          if (version !== undefined) out.set(worker, version);
+        }
+        return out;
+      }
     }
+  }
+
+  private holdingsOf(project: string, near: Near | null = null): FileHolding[] {
+    const state = this.project(project);
+    return state.reservations.holdings(near, [...state.heldFiles.values()]);
+  }
+
+  async reservations(project: string, worker: string | null, taskId: string | null): Promise<Reservation[]> {
+    return this.project(project).reservations.list(worker, taskId);
+  }
+
+  async holdings(project: string): Promise<FileHolding[]> {
+    return this.holdingsOf(project);
   }
 
   private index(state: ProjectState, row: Row, on: boolean): void {
@@ -161,6 +264,10 @@ export class MemoryBackend implements Backend {
         ids.delete(task.id);
         if (ids.size === 0) state.activeByWorker.delete(task.worker);
       }
+      if (task.files.length) {
+        if (on) state.heldFiles.set(task.id, row);
+        else state.heldFiles.delete(task.id);
+      }
     }
   }
 
@@ -172,12 +279,23 @@ export class MemoryBackend implements Backend {
         throw new DomainError('INTERNAL', `task ${task.id} changed concurrently`, { taskId: task.id });
       }
     }
+    for (const task of change.deleteTasks) {
+      const state = this.project(task.project);
+      const row = state.tasks.get(task.id);
+      if (!row) continue;
+      this.index(state, row, false);
+      state.tasks.delete(task.id);
+      state.dependents.delete(task.id);
+      for (const dep of task.dependencies) state.dependents.get(dep)?.delete(task.id);
+    }
     if (change.deleteProject !== null) {
       const state = this.project(change.deleteProject);
       state.tasks.clear();
       state.dependents.clear();
       state.ready.clear();
       state.activeByWorker.clear();
+      state.heldFiles.clear();
+      state.reservations.clear();
     }
     for (const task of change.insertTasks) this.insertRow(task);
     for (const task of change.updateTasks) {
@@ -188,8 +306,16 @@ export class MemoryBackend implements Backend {
       state.tasks.set(task.id, row);
       this.index(state, row, true);
     }
+    for (const { project, taskId, patterns } of change.deleteReservations)
+      this.project(project).reservations.remove(taskId, patterns);
+    for (const r of change.insertReservations) this.project(r.project).reservations.put(r);
+    for (const { project, worker } of change.bumpHoldings) {
+      const key = `${project}\u0000${worker}`;
+      this.holdingsVersions.set(key, (this.holdingsVersions.get(key) ?? 0) + 1);
+    }
     for (const { project, slot } of change.deleteSlots) this.project(project).slots.delete(slot);
-    for (const slot of [...change.insertSlots, ...change.updateSlots]) this.project(slot.project).slots.set(slot.slot, cloneSlot(slot));
+    for (const slot of [...change.insertSlots, ...change.updateSlots])
+      this.project(slot.project).slots.set(slot.slot, cloneSlot(slot));
     const committed: TaskEvent[] = [];
     for (const draft of change.events) {
       const event: TaskEvent = { seq: ++this.seq, ...copy(draft) };
@@ -205,11 +331,14 @@ export class MemoryBackend implements Backend {
     return committed;
   }
 
-  async getTask(project: string, id: string): Promise<TaskDetail | null> {
+  async getTask(project: string, id: string): Promise<TaskWithDependents | null> {
     const state = this.project(project);
     const row = state.tasks.get(id);
     if (!row) return null;
-    return { ...cloneTask(row.task), dependents: [...(state.dependents.get(id) ?? [])].filter((d) => state.tasks.has(d)).sort() };
+    return {
+      ...cloneTask(row.task),
+      dependents: [...(state.dependents.get(id) ?? [])].filter((d) => state.tasks.has(d)).sort(),
+    };
   }
 
   async listTasks(query: ListQuery): Promise<{ tasks: Task[]; lastOrd: number | null }> {
@@ -222,7 +351,8 @@ export class MemoryBackend implements Backend {
       if (query.statuses && !query.statuses.includes(task.status)) continue;
       if (query.label !== null && !task.labels.includes(query.label)) continue;
       if (query.worker !== null && task.worker !== query.worker) continue;
-      if (text !== null && !task.id.toLowerCase().includes(text) && !task.description.toLowerCase().includes(text)) continue;
+      if (text !== null && !task.id.toLowerCase().includes(text) && !task.description.toLowerCase().includes(text))
+        continue;
       page.push(row);
       if (page.length > query.limit) break;
     }
@@ -263,7 +393,19 @@ export class MemoryBackend implements Backend {
 
   async events(filter: EventFilter): Promise<TaskEvent[]> {
     const out: TaskEvent[] = [];
-    const source = filter.taskId !== null && filter.project !== null ? (this.historyIndex.get(`${filter.project}\u0000${filter.taskId}`) ?? []) : this.log;
+    const source =
+      filter.taskId !== null && filter.project !== null
+        ? (this.historyIndex.get(`${filter.project}\u0000${filter.taskId}`) ?? [])
+        : this.log;
+    if (filter.descending) {
+      const first = firstAfter(source, filter.afterSeq);
+      const end = filter.beforeSeq === null ? source.length : firstAfter(source, filter.beforeSeq - 1);
+      for (let i = end - 1; i >= first && out.length < filter.limit; i--) {
+        const event = source[i] as TaskEvent;
+        if (eventMatches(event, filter)) out.push(cloneEvent(event));
+      }
+      return out;
+    }
     for (let i = firstAfter(source, filter.afterSeq); i < source.length && out.length < filter.limit; i++) {
       const event = source[i] as TaskEvent;
       if (eventMatches(event, filter)) out.push(cloneEvent(event));
@@ -273,21 +415,22 @@ export class MemoryBackend implements Backend {
 
   /** A new task row: stored, its dependency edges indexed, and placed in the ready set if available. */
   private insertRow(task: Task): void {
-      const state = this.project(task.project);
-      const row: Row = { task: cloneTask(task), ord: ++this.ord };
-      state.tasks.set(task.id, row);
-      for (const dep of task.dependencies) {
-        let set = state.dependents.get(dep);
-        if (!set) state.dependents.set(dep, (set = new Set()));
-        set.add(task.id);
-      }
-      this.index(state, row, true);
+    const state = this.project(task.project);
+    const row: Row = { task: cloneTask(task), ord: ++this.ord };
+    state.tasks.set(task.id, row);
+    for (const dep of task.dependencies) {
+      let set = state.dependents.get(dep);
+      if (!set) state.dependents.set(dep, (set = new Set()));
+      set.add(task.id);
+    }
+    this.index(state, row, true);
   }
 
   async importRecords(batch: ImportBatch): Promise<void> {
     if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
     for (const task of batch.tasks) this.insertRow(task);
     for (const slot of batch.slots) this.project(slot.project).slots.set(slot.slot, cloneSlot(slot));
+    for (const r of batch.reservations) this.project(r.project).reservations.put({ ...r });
     for (const draft of batch.events) {
       const event = copy(draft);
       this.log.push(event);
@@ -301,51 +444,60 @@ export class MemoryBackend implements Backend {
     }
   }
 
-  async prune(eventsBefore: Instant | null, tasksBefore: Instant | null, limit: number): Promise<PruneResult> {
+  async prune(
+    events: { before: Instant; limit: number } | null,
+    tasks: ((now: Instant) => Program<number>) | null,
+    clock: () => Instant,
+  ): Promise<PruneResult> {
     if (this.closed) throw new DomainError('STORE_UNAVAILABLE', 'the store is closed');
-    let events = 0;
-    if (eventsBefore !== null) {
-      // The log is in seq order; remove old events from the front, always keeping the newest.
-      const doomed: TaskEvent[] = [];
-      for (let i = 0; i < this.log.length - 1 && doomed.length < limit; i++) {
-        const event = this.log[i] as TaskEvent;
-        if (event.at < eventsBefore) doomed.push(event);
-      }
-      if (doomed.length) {
-        const gone = new Set(doomed);
-        this.log.splice(0, this.log.length, ...this.log.filter((e) => !gone.has(e)));
-        for (const event of doomed) {
-          if (event.taskId === null) continue;
-          const key = `${event.project}\u0000${event.taskId}`;
-          const list = this.historyIndex.get(key);
-          if (!list) continue;
-          const kept = list.filter((e) => !gone.has(e));
-          if (kept.length) this.historyIndex.set(key, kept);
-          else this.historyIndex.delete(key);
-        }
-        events = doomed.length;
-      }
+    const removedEvents = events === null ? 0 : this.pruneEvents(events.before, events.limit);
+    if (tasks === null) return { events: removedEvents, tasks: 0 };
+    const { result, change } = runSync(tasks(clock()), (load) => this.answer(load));
+    this.apply(change);
+    return { events: removedEvents, tasks: result };
+  }
+
+  /** Removes old events from the front of the log (it is in seq order), always keeping the newest. */
+  private pruneEvents(before: Instant, limit: number): number {
+    const doomed: TaskEvent[] = [];
+    for (let i = 0; i < this.log.length - 1 && doomed.length < limit; i++) {
+      const event = this.log[i] as TaskEvent;
+      if (event.at < before) doomed.push(event);
     }
-    let tasks = 0;
-    if (tasksBefore !== null) {
-      const candidates: Array<{ state: ProjectState; row: Row }> = [];
-      for (const state of this.projects.values()) {
-        for (const row of state.tasks.values()) {
-          const { task } = row;
-          if ((task.status !== 'done' && task.status !== 'cancelled') || task.updatedAt >= tasksBefore) continue;
-          if ([...(state.dependents.get(task.id) ?? [])].some((id) => state.tasks.has(id))) continue;
-          candidates.push({ state, row });
-        }
-      }
-      candidates.sort((a, b) => a.row.task.updatedAt - b.row.task.updatedAt || a.row.ord - b.row.ord);
-      for (const { state, row } of candidates.slice(0, limit)) {
-        state.tasks.delete(row.task.id);
-        state.dependents.delete(row.task.id);
-        for (const dep of row.task.dependencies) state.dependents.get(dep)?.delete(row.task.id);
-        tasks++;
-      }
+    if (!doomed.length) return 0;
+    const gone = new Set(doomed);
+    // Compacted in place: spreading the retained log into splice's arguments throws RangeError
+    // past ~130k events (the engine's argument limit).
+    let kept = 0;
+    for (const event of this.log) if (!gone.has(event)) this.log[kept++] = event;
+    this.log.length = kept;
+    for (const event of doomed) {
+      if (event.taskId === null) continue;
+      const key = `${event.project}\u0000${event.taskId}`;
+      const list = this.historyIndex.get(key);
+      if (!list) continue;
+      const kept = list.filter((e) => !gone.has(e));
+      if (kept.length) this.historyIndex.set(key, kept);
+      else this.historyIndex.delete(key);
     }
-    return { events, tasks };
+    return doomed.length;
+  }
+
+  async webhookCursors(): Promise<WebhookCursor[]> {
+    return this.webhooks.list();
+  }
+
+  async saveWebhookCursor(webhook: string, seq: number, now: Instant): Promise<WebhookCursor> {
+    return this.webhooks.advance(webhook, seq, now);
+  }
+
+  async takeDispatchLease(
+    owner: string,
+    now: Instant,
+    ttlMs: number,
+    replacing: string | null,
+  ): Promise<DispatchLease> {
+    return this.webhooks.take(owner, now, ttlMs, replacing);
   }
 
   async ping(): Promise<void> {

@@ -43,6 +43,19 @@ export class ReadyIndex {
     return null;
   }
 
+  /** The rows `accept` takes, `limit` of them after the first `offset`, in claim order. */
+  page(accept: (row: Row) => boolean, offset: number, limit: number): Row[] {
+    const out: Row[] = [];
+    let seen = 0;
+    for (const row of this.rows) {
+      if (!accept(row)) continue;
+      if (seen++ < offset) continue;
+      out.push(row);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
   clear(): void {
     this.rows.length = 0;
   }

@@ -7,6 +7,8 @@ import type { RuleContext } from '../config.js';
 import type { AddTasksInputSchema, CreateTaskInputSchema } from '../schemas.js';
 import type { z } from 'zod';
 import { failValidation } from '../validate.js';
+import { newTask } from '../engine/event-row.js';
+import { dependencyMet } from './transitions.js';
 
 export type ParsedCreateTask = z.output<typeof CreateTaskInputSchema>;
 export type ParsedAddTasks = z.output<typeof AddTasksInputSchema>;
@@ -29,8 +31,10 @@ function sameContent(stored: Task, wanted: Task): boolean {
     stored.priority === wanted.priority &&
     stored.deadline === wanted.deadline &&
     stored.maxAttempts === wanted.maxAttempts &&
+    stored.review === wanted.review &&
     stored.dependencies.join('\n') === wanted.dependencies.join('\n') &&
-    stored.labels.join('\n') === wanted.labels.join('\n')
+    stored.labels.join('\n') === wanted.labels.join('\n') &&
+    stored.files.join('\n') === wanted.files.join('\n')
   );
 }
 
@@ -62,31 +66,26 @@ function findCycle(ids: readonly string[], edges: ReadonlyMap<string, readonly s
 }
 
 export function* addTasks(ctx: RuleContext, input: ParsedAddTasks): Program<AddTasksResult> {
-  const project = input.project ?? 'default';
+  const { project } = input;
   const changes = new ChangeSet(ctx.now);
 
-  const wanted: Task[] = input.tasks.map((spec) => ({
-    id: spec.id ?? ctx.newId(),
-    project,
-    description: spec.description,
-    status: 'blocked',
-    priority: spec.priority ?? 0,
-    dependencies: sortedUnique(spec.dependencies),
-    labels: sortedUnique(spec.labels),
-    deadline: spec.deadline ?? null,
-    output: spec.output ?? null,
-    error: null,
-    worker: null,
-    slot: null,
-    attempts: 0,
-    maxAttempts: spec.maxAttempts ?? ctx.config.defaultMaxAttempts,
-    leaseExpiresAt: null,
-    createdAt: ctx.now,
-    startedAt: null,
-    completedAt: null,
-    updatedAt: ctx.now,
-    version: 1,
-  }));
+  const wanted: Task[] = input.tasks.map((spec) =>
+    newTask({
+      id: spec.id ?? ctx.newId(),
+      project,
+      description: spec.description,
+      status: 'blocked',
+      priority: spec.priority ?? 0,
+      dependencies: sortedUnique(spec.dependencies),
+      labels: sortedUnique(spec.labels),
+      deadline: spec.deadline ?? null,
+      output: spec.output ?? null,
+      maxAttempts: spec.maxAttempts ?? ctx.config.defaultMaxAttempts,
+      review: spec.review ?? false,
+      files: spec.files ?? [],
+      at: ctx.now,
+    }),
+  );
 
   const indexOf = new Map<string, number>();
   wanted.forEach((task, i) => {
@@ -103,11 +102,15 @@ export function* addTasks(ctx: RuleContext, input: ParsedAddTasks): Program<AddT
   });
 
   // Existing ids: identical content is an idempotent retry, anything else is a conflict.
-  const stored = new Map((yield* ask({ kind: 'tasks', project, ids: [...indexOf.keys()] })).map((t) => [t.id, t] as const));
+  const stored = new Map(
+    (yield* ask({ kind: 'tasks', project, ids: [...indexOf.keys()] })).map((t) => [t.id, t] as const),
+  );
   for (const task of wanted) {
     const existing = stored.get(task.id);
     if (existing && !sameContent(existing, task)) {
-      throw new DomainError('TASK_EXISTS', `task ${task.id} already exists with different content`, { taskId: task.id });
+      throw new DomainError('TASK_EXISTS', `task ${task.id} already exists with different content`, {
+        taskId: task.id,
+      });
     }
   }
   const fresh = wanted.filter((task) => !stored.has(task.id));
@@ -115,14 +118,20 @@ export function* addTasks(ctx: RuleContext, input: ParsedAddTasks): Program<AddT
 
   // Dependencies outside the new tasks must exist (in the store); their status decides blocking.
   const outside = [...new Set(fresh.flatMap((t) => t.dependencies.filter((d) => !freshIds.has(d))))];
-  const statuses: Map<string, TaskStatus> = outside.length ? yield* ask({ kind: 'statuses', project, ids: outside, hold: true }) : new Map();
+  const statuses: Map<string, TaskStatus> = outside.length
+    ? yield* ask({ kind: 'statuses', project, ids: outside, hold: true })
+    : new Map();
   for (const task of fresh) {
     const missing = task.dependencies.filter((d) => !freshIds.has(d) && !statuses.has(d));
     if (missing.length) {
-      throw new DomainError('UNKNOWN_DEPENDENCY', `task ${task.id} depends on unknown task(s): ${missing.slice(0, 10).join(', ')}`, {
-        taskId: task.id,
-        missing,
-      });
+      throw new DomainError(
+        'UNKNOWN_DEPENDENCY',
+        `task ${task.id} depends on unknown task(s): ${missing.slice(0, 10).join(', ')}`,
+        {
+          taskId: task.id,
+          missing,
+        },
+      );
     }
   }
 
@@ -149,12 +158,15 @@ export function* addTasks(ctx: RuleContext, input: ParsedAddTasks): Program<AddT
     }
   }
   if (ordered < fresh.length) {
-    const cycle = findCycle([...pending].filter(([, n]) => n > 0).map(([id]) => id), inBatch);
+    const cycle = findCycle(
+      [...pending].filter(([, n]) => n > 0).map(([id]) => id),
+      inBatch,
+    );
     throw new DomainError('DEPENDENCY_CYCLE', `dependency cycle: ${cycle.join(' → ')}`, { cycle });
   }
 
   for (const task of fresh) {
-    const allDone = task.dependencies.every((d) => !freshIds.has(d) && statuses.get(d) === 'done');
+    const allDone = task.dependencies.every((d) => !freshIds.has(d) && dependencyMet(statuses.get(d)));
     const created = changes.insertTask({ ...task, status: allDone ? 'available' : 'blocked' });
     // The event carries what the task was created with; the row has the rest (nulls, zeros, the
     // event's own project/taskId/at). Kept lean: it is written once per task on the bulk-add path.
@@ -170,6 +182,8 @@ export function* addTasks(ctx: RuleContext, input: ParsedAddTasks): Program<AddT
         labels: [...created.labels],
         deadline: created.deadline,
         maxAttempts: created.maxAttempts,
+        ...(created.review ? { review: true } : {}),
+        ...(created.files.length ? { files: [...created.files] } : {}),
         ...(created.output !== null ? { output: created.output } : {}),
       },
     );
@@ -177,7 +191,11 @@ export function* addTasks(ctx: RuleContext, input: ParsedAddTasks): Program<AddT
 
   const tasks = wanted.map((task) => changes.pendingTask(task.id) ?? (stored.get(task.id) as Task));
   return {
-    result: { tasks, created: fresh.map((t) => t.id), existing: wanted.filter((t) => stored.has(t.id)).map((t) => t.id) },
+    result: {
+      tasks,
+      created: fresh.map((t) => t.id),
+      existing: wanted.filter((t) => stored.has(t.id)).map((t) => t.id),
+    },
     change: changes.build(),
   };
 }

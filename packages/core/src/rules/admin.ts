@@ -1,44 +1,58 @@
 // What a human or supervisor does to tasks: reset, cancel, edit, clean-all.
-import { DomainError } from '../errors.js';
 import { isActive, type Task } from '../model.js';
-import { ask, type Program } from '../engine/program.js';
+import { ask, type Ask, type Program } from '../engine/program.js';
 import { ChangeSet } from '../engine/change-set.js';
 import type { RuleContext } from '../config.js';
 import type { z } from 'zod';
-import type { CancelTaskInputSchema, CleanAllInputSchema, EditTaskInputSchema, ResetTaskInputSchema } from '../schemas.js';
-import { BACK_TO_QUEUE, TRANSITIONS, allows, taskNotFound, vacateSlot, type Action } from './transitions.js';
+import type {
+  CancelTaskInputSchema,
+  CleanAllInputSchema,
+  EditTaskInputSchema,
+  ResetTaskInputSchema,
+} from '../schemas.js';
+import { BACK_TO_QUEUE, allows, dependencyMet, invalidTransition, taskNotFound, vacateSlot } from './transitions.js';
 import type { TaskResult } from './holder.js';
+import { findConflicts, nearOf } from '../files/conflicts.js';
+import { filesConflict } from './reservations.js';
 
 export type ParsedResetTask = z.output<typeof ResetTaskInputSchema>;
 export type ParsedCancelTask = z.output<typeof CancelTaskInputSchema>;
 export type ParsedCleanAll = z.output<typeof CleanAllInputSchema>;
 export type ParsedEditTask = z.output<typeof EditTaskInputSchema>;
 
-function invalid(task: Task, action: Action): DomainError {
-  return new DomainError(
-    'INVALID_TRANSITION',
-    `cannot ${action} task ${task.id}: it is ${task.status} (${action} applies to ${TRANSITIONS[action].join(', ')} tasks)`,
-    { taskId: task.id, status: task.status, allowedFrom: [...TRANSITIONS[action]] },
-  );
-}
+const invalid = invalidTransition;
 
-/** failed|cancelled → available (or blocked while a dependency is not done), attempts back to 0. */
+/** failed|cancelled → available (or blocked while a dependency is not done), attempts back to 0, output kept. */
 export function* resetTask(ctx: RuleContext, input: ParsedResetTask): Program<TaskResult> {
-  const project = input.project ?? 'default';
+  const { project } = input;
   const changes = new ChangeSet(ctx.now);
   const [task] = yield* ask({ kind: 'tasks', project, ids: [input.taskId] });
   if (!task) throw taskNotFound(input.taskId, project);
   if (!allows('reset', task.status)) throw invalid(task, 'reset');
-  const statuses = task.dependencies.length ? yield* ask({ kind: 'statuses', project, ids: task.dependencies, hold: true }) : new Map();
-  const status = task.dependencies.every((d) => statuses.get(d) === 'done') ? 'available' : 'blocked';
-  const reset = changes.updateTask(task, { status, attempts: 0, error: null, output: null, completedAt: null, ...BACK_TO_QUEUE });
+  return { result: { task: yield* resetOne(changes, project, task) }, change: changes.build() };
+}
+
+/** Resets one task the caller loaded and checked (`allows('reset', …)`): reset and the batch reset. */
+export function* resetOne(changes: ChangeSet, project: string, task: Task): Ask<Task> {
+  const statuses = task.dependencies.length
+    ? yield* ask({ kind: 'statuses', project, ids: task.dependencies, hold: true })
+    : new Map();
+  const status = task.dependencies.every((d) => dependencyMet(statuses.get(d))) ? 'available' : 'blocked';
+  const reset = changes.updateTask(task, {
+    status,
+    attempts: 0,
+    error: null,
+    // The output stays: what an earlier attempt produced is where the next one starts (as the original kept it).
+    completedAt: null,
+    ...BACK_TO_QUEUE,
+  });
   changes.event('task.reset', project, { taskId: task.id }, { from: task.status, to: status });
-  return { result: { task: reset }, change: changes.build() };
+  return reset;
 }
 
 /** Any non-terminal task → cancelled; a holder loses it (its next call gets LEASE_LOST). */
 export function* cancelTask(ctx: RuleContext, input: ParsedCancelTask): Program<TaskResult> {
-  const project = input.project ?? 'default';
+  const { project } = input;
   const changes = new ChangeSet(ctx.now);
   const [task] = yield* ask({ kind: 'tasks', project, ids: [input.taskId] });
   if (!task) throw taskNotFound(input.taskId, project);
@@ -63,7 +77,7 @@ export interface CleanAllResult {
 
 /** Removes every task of the project and frees every slot. Admin only; events keep the record. */
 export function* cleanAll(ctx: RuleContext, input: ParsedCleanAll): Program<CleanAllResult> {
-  const project = input.project ?? 'default';
+  const { project } = input;
   const changes = new ChangeSet(ctx.now);
   const removed = yield* ask({ kind: 'countTasks', project });
   const held = yield* ask({ kind: 'heldSlotNumbers', project });
@@ -76,11 +90,12 @@ export function* cleanAll(ctx: RuleContext, input: ParsedCleanAll): Program<Clea
 const sortedUnique = (values: readonly string[]): string[] => [...new Set(values)].sort();
 
 /**
- * Changes what a task is (description, priority, labels, deadline, maxAttempts), not where it
- * is: the status stays. A finished task is history and cannot be edited.
+ * Changes what a task is (description, priority, labels, deadline, maxAttempts, files), not where it
+ * is: the status stays. A finished task is history and cannot be edited. A held task may declare new
+ * files only where no other worker holds them (FILES_CONFLICT, as reserving would be refused).
  */
 export function* editTask(ctx: RuleContext, input: ParsedEditTask): Program<TaskResult> {
-  const project = input.project ?? 'default';
+  const { project } = input;
   const changes = new ChangeSet(ctx.now);
   const [task] = yield* ask({ kind: 'tasks', project, ids: [input.taskId] });
   if (!task) throw taskNotFound(input.taskId, project);
@@ -94,7 +109,17 @@ export function* editTask(ctx: RuleContext, input: ParsedEditTask): Program<Task
   }
   if (input.deadline !== undefined && input.deadline !== task.deadline) patch.deadline = input.deadline;
   if (input.maxAttempts !== undefined && input.maxAttempts !== task.maxAttempts) patch.maxAttempts = input.maxAttempts;
+  if (input.files !== undefined && input.files.join('\n') !== task.files.join('\n')) patch.files = input.files;
   if (Object.keys(patch).length === 0) return { result: { task }, change: changes.build() };
+  if (patch.files && isActive(task.status) && task.worker !== null) {
+    // A held task's declared files are its holder's (exclusive) holdings: new ones must not take what another holds.
+    const added = patch.files.filter((pattern) => !task.files.includes(pattern));
+    if (added.length) {
+      const holdings = yield* ask({ kind: 'holdings', project, near: nearOf(added) });
+      const conflicts = findConflicts(added, 'exclusive', holdings, task.worker);
+      if (conflicts.length) throw filesConflict(`cannot declare files for held task ${task.id}`, conflicts);
+    }
+  }
   const edited = changes.updateTask(task, patch);
   changes.event('task.edited', project, { taskId: task.id }, { ...patch, fields: Object.keys(patch) });
   return { result: { task: edited }, change: changes.build() };

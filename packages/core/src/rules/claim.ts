@@ -9,8 +9,14 @@ import { ChangeSet } from '../engine/change-set.js';
 import type { RuleContext } from '../config.js';
 import type { z } from 'zod';
 import type { ClaimNextInputSchema, ClaimTaskInputSchema } from '../schemas.js';
-import { applyClaim, taskNotFound } from './transitions.js';
+import { allows, applyClaim, dependencyMet, taskNotFound } from './transitions.js';
 import { renewWorker, takeFreeSlot } from './slots.js';
+import { handoffOf, type Handoff } from './notes.js';
+import { findConflicts, nearOf } from '../files/conflicts.js';
+import { filesConflict } from './reservations.js';
+import { nextFree } from './claim-files.js';
+
+export { MAX_FILE_SKIPS } from './claim-files.js';
 
 export type ParsedClaimTask = z.output<typeof ClaimTaskInputSchema>;
 export type ParsedClaimNext = z.output<typeof ClaimNextInputSchema>;
@@ -32,6 +38,8 @@ export interface ClaimResult {
   slot: number;
   /** True when the worker already held this task: a retried call gets the same claim back. */
   resumed: boolean;
+  /** Where the last holder stopped: progress, the newest notes (bounded), the last answer. */
+  handoff: Handoff;
 }
 
 /** Explains why a task cannot be claimed: blocked by whom, held by whom, or finished. */
@@ -40,13 +48,13 @@ function* notClaimable(task: Task): Ask<never> {
   let why: string;
   if (task.status === 'blocked') {
     const statuses = yield* ask({ kind: 'statuses', project: task.project, ids: task.dependencies, hold: false });
-    const waiting = task.dependencies.filter((d) => statuses.get(d) !== 'done');
+    const waiting = task.dependencies.filter((d) => !dependencyMet(statuses.get(d)));
     details.blockedBy = waiting;
     why = `it is blocked by ${waiting.slice(0, 10).join(', ')}${waiting.length > 10 ? ` and ${waiting.length - 10} more` : ''} (not done yet)`;
   } else if (isActive(task.status)) {
     details.holder = task.worker;
     why = `it is already ${task.status} by ${task.worker ?? 'another worker'}`;
-  } else if (task.status === 'failed' || task.status === 'cancelled') {
+  } else if (allows('reset', task.status)) {
     why = `it is ${task.status}; reset it first`;
   } else {
     why = `it is already ${task.status}`;
@@ -60,7 +68,9 @@ function* heldSlot(project: string, worker: string, number: number): Ask<Slot> {
   if (!slot || (slot.worker !== null && slot.worker !== worker)) {
     throw new DomainError(
       'SLOT_NOT_HELD',
-      slot ? `slot ${number} is held by ${slot.worker}, not by ${worker}` : `slot ${number} is not held; claim a worker slot first`,
+      slot
+        ? `slot ${number} is held by ${slot.worker}, not by ${worker}`
+        : `slot ${number} is not held; claim a worker slot first`,
       { slot: number, holder: slot?.worker ?? null },
     );
   }
@@ -68,10 +78,14 @@ function* heldSlot(project: string, worker: string, number: number): Ask<Slot> {
 }
 
 function slotBusy(slot: Slot): DomainError {
-  return new DomainError('SLOT_BUSY', `slot ${slot.slot} already holds task ${slot.taskId}; finish or release it first`, {
-    slot: slot.slot,
-    taskId: slot.taskId,
-  });
+  return new DomainError(
+    'SLOT_BUSY',
+    `slot ${slot.slot} already holds task ${slot.taskId}; finish or release it first`,
+    {
+      slot: slot.slot,
+      taskId: slot.taskId,
+    },
+  );
 }
 
 /** The claim `worker` already has in `slot`, renewed, for a retried call; otherwise SLOT_BUSY. */
@@ -79,11 +93,12 @@ function* resume(ctx: RuleContext, changes: ChangeSet, slot: Slot, worker: strin
   const [task] = yield* ask({ kind: 'tasks', project: slot.project, ids: [slot.taskId as string] });
   if (!task || !isActive(task.status) || task.worker !== worker || task.slot !== slot.slot) throw slotBusy(slot);
   renewWorker(ctx, changes, [slot], [task]);
-  return { task: changes.pendingTask(task.id) ?? task, slot: slot.slot, resumed: true };
+  const renewed = changes.pendingTask(task.id) ?? task;
+  return { task: renewed, slot: slot.slot, resumed: true, handoff: handoffOf(renewed) };
 }
 
 export function* claimTask(ctx: RuleContext, input: ParsedClaimTask): Program<ClaimResult> {
-  const project = input.project ?? 'default';
+  const { project } = input;
   const changes = new ChangeSet(ctx.now);
   const [task] = yield* ask({ kind: 'tasks', project, ids: [input.taskId] });
   if (!task) throw taskNotFound(input.taskId, project);
@@ -92,14 +107,22 @@ export function* claimTask(ctx: RuleContext, input: ParsedClaimTask): Program<Cl
     if (slot.taskId !== task.id) throw slotBusy(slot);
     return { result: yield* resume(ctx, changes, slot, input.workerId), change: changes.build() };
   }
-  if (task.status !== 'available') yield* notClaimable(task);
+  if (!allows('claim', task.status)) yield* notClaimable(task);
+  if (task.files.length) {
+    const holdings = yield* ask({ kind: 'holdings', project, near: nearOf(task.files) });
+    const conflicts = findConflicts(task.files, 'exclusive', holdings, input.workerId);
+    if (conflicts.length) throw filesConflict(`cannot claim task ${task.id}: its files are held`, conflicts);
+  }
   const claimed = applyClaim(changes, ctx, task, slot, input.workerId, input.leaseTtlMs ?? ctx.config.leaseTtlMs);
-  return { result: { task: claimed, slot: slot.slot, resumed: false }, change: changes.build() };
+  return {
+    result: { task: claimed, slot: slot.slot, resumed: false, handoff: handoffOf(claimed) },
+    change: changes.build(),
+  };
 }
 
 /** Returns null (and changes nothing but the worker's leases) when no task is available. */
 export function* claimNextTask(ctx: RuleContext, input: ParsedClaimNext): Program<ClaimResult | null> {
-  const project = input.project ?? 'default';
+  const { project } = input;
   const worker = input.workerId;
   const changes = new ChangeSet(ctx.now);
 
@@ -118,7 +141,7 @@ export function* claimNextTask(ctx: RuleContext, input: ParsedClaimNext): Progra
     return { result: yield* resume(ctx, changes, busy, worker), change: changes.build() };
   }
 
-  const task = yield* ask({ kind: 'nextAvailable', project, labels: input.labels?.length ? input.labels : null });
+  const task = yield* nextFree(project, worker, input.labels?.length ? input.labels : null, ctx.claimHints);
   if (!task) {
     renewWorker(ctx, changes, mine, []);
     return { result: null, change: changes.build() };
@@ -130,5 +153,8 @@ export function* claimNextTask(ctx: RuleContext, input: ParsedClaimNext): Progra
     if (slot.taskId !== null) return { result: yield* resume(ctx, changes, slot, worker), change: changes.build() };
   }
   const claimed = applyClaim(changes, ctx, task, slot, worker, ttl);
-  return { result: { task: claimed, slot: slot.slot, resumed: false }, change: changes.build() };
+  return {
+    result: { task: claimed, slot: slot.slot, resumed: false, handoff: handoffOf(claimed) },
+    change: changes.build(),
+  };
 }

@@ -26,7 +26,16 @@ function expire(changes: ChangeSet, ctx: RuleContext, task: Task, result: Expire
   if (attempts >= task.maxAttempts) {
     const reason = `lease expired ${attempts} time(s) (maxAttempts ${task.maxAttempts}): ${why}`;
     // worker is cleared: the holder lost the task, so its late fail/complete must get LEASE_LOST.
-    changes.updateTask(task, { status: 'failed', attempts, error: reason, worker: null, slot: null, leaseExpiresAt: null, completedAt: ctx.now });
+    changes.updateTask(task, {
+      status: 'failed',
+      attempts,
+      error: reason,
+      worker: null,
+      slot: null,
+      leaseExpiresAt: null,
+      completedAt: ctx.now,
+      question: null,
+    });
     changes.event('task.expired', task.project, ids, { from: task.status, to: 'failed', attempts, reason });
     result.failed.push(task.id);
   } else {
@@ -53,7 +62,8 @@ export function* expireLeases(ctx: RuleContext, input: { limit?: number | undefi
     if (current.taskId !== null && !changes.pendingTask(current.taskId)) {
       // The slot's lease covers its task's, so this is rare: a task lease renewed apart from its slot.
       const [task] = yield* ask({ kind: 'tasks', project: slot.project, ids: [current.taskId] });
-      if (task && isActive(task.status) && task.slot === slot.slot) expire(changes, ctx, task, result, 'its worker slot expired');
+      if (task && isActive(task.status) && task.slot === slot.slot)
+        expire(changes, ctx, task, result, 'its worker slot expired');
     }
     changes.deleteSlot(slot.project, slot.slot);
     changes.event('slot.expired', slot.project, { workerId: slot.worker, slot: slot.slot }, { taskId: current.taskId });

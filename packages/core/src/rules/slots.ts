@@ -1,6 +1,6 @@
 // Worker slots as leases: claim (lowest free, same worker → same slot), release, heartbeat.
 import { DomainError } from '../errors.js';
-import type { Slot, Task } from '../model.js';
+import { isActive, type Slot, type Task } from '../model.js';
 import { ask, type Ask, type Program } from '../engine/program.js';
 import { ChangeSet } from '../engine/change-set.js';
 import { slotsFor, type RuleContext } from '../config.js';
@@ -36,12 +36,24 @@ export function* takeFreeSlot(
     }
   }
   if (number === 0) {
-    throw new DomainError('NO_FREE_SLOT', `all ${total} worker slots of project ${project} are taken; wait for one to be released`, {
-      slots: total,
-      project,
-    });
+    throw new DomainError(
+      'NO_FREE_SLOT',
+      `all ${total} worker slots of project ${project} are taken; wait for one to be released`,
+      {
+        slots: total,
+        project,
+      },
+    );
   }
-  const slot: Slot = { project, slot: number, worker, taskId: null, leaseExpiresAt: ctx.now + ttlMs, claimedAt: ctx.now, lastSeenAt: ctx.now };
+  const slot: Slot = {
+    project,
+    slot: number,
+    worker,
+    taskId: null,
+    leaseExpiresAt: ctx.now + ttlMs,
+    claimedAt: ctx.now,
+    lastSeenAt: ctx.now,
+  };
   changes.insertSlot(slot);
   changes.event('slot.claimed', project, { workerId: worker, slot: number }, { leaseExpiresAt: slot.leaseExpiresAt });
   return { slot, created: true };
@@ -52,11 +64,20 @@ export function* takeFreeSlot(
  * not renewed: slots cap how many agents *work* at once, so an agent that sits idle gives its slot
  * up after one TTL instead of starving the others (it gets one again when it claims).
  */
-export function renewWorker(ctx: RuleContext, changes: ChangeSet, slots: readonly Slot[], tasks: readonly Task[]): number {
+export function renewWorker(
+  ctx: RuleContext,
+  changes: ChangeSet,
+  slots: readonly Slot[],
+  tasks: readonly Task[],
+): number {
   let until = 0;
   for (const slot of slots) {
     if (slot.taskId === null) continue;
-    const renewed = changes.putSlot({ ...slot, leaseExpiresAt: extendLease(slot.leaseExpiresAt, ctx), lastSeenAt: ctx.now });
+    const renewed = changes.putSlot({
+      ...slot,
+      leaseExpiresAt: extendLease(slot.leaseExpiresAt, ctx),
+      lastSeenAt: ctx.now,
+    });
     until = Math.max(until, renewed.leaseExpiresAt);
   }
   for (const task of tasks) {
@@ -73,13 +94,17 @@ export interface SlotResult {
 }
 
 export function* claimSlot(ctx: RuleContext, input: ParsedClaimSlot): Program<SlotResult> {
-  const project = input.project ?? 'default';
+  const { project } = input;
   const worker = input.workerId ?? null;
   const changes = new ChangeSet(ctx.now);
   if (worker !== null) {
     const [mine] = yield* ask({ kind: 'workerSlots', project, worker });
     if (mine) {
-      const renewed = changes.putSlot({ ...mine, leaseExpiresAt: extendLease(mine.leaseExpiresAt, ctx, input.leaseTtlMs), lastSeenAt: ctx.now });
+      const renewed = changes.putSlot({
+        ...mine,
+        leaseExpiresAt: extendLease(mine.leaseExpiresAt, ctx, input.leaseTtlMs),
+        lastSeenAt: ctx.now,
+      });
       return { result: { slot: renewed, created: false }, change: changes.build() };
     }
   }
@@ -96,10 +121,18 @@ export interface ReleaseSlotResult {
 }
 
 export function* releaseSlot(ctx: RuleContext, input: ParsedReleaseSlot): Program<ReleaseSlotResult> {
-  const project = input.project ?? 'default';
+  const { project } = input;
   const changes = new ChangeSet(ctx.now);
   const slot = yield* ask({ kind: 'slot', project, slot: input.slot });
-  if (!slot) return { result: { slot: input.slot, released: false, releasedTask: null }, change: changes.build() };
+  if (!slot) {
+    const total = slotsFor(ctx.config, project);
+    if (input.slot > total)
+      throw new DomainError('SLOT_NOT_FOUND', `slot ${input.slot} does not exist: this project has slots 1-${total}`, {
+        slot: input.slot,
+        slots: total,
+      });
+    return { result: { slot: input.slot, released: false, releasedTask: null }, change: changes.build() };
+  }
   // Only its holder frees a named slot (an anonymous one, anyone); `force` is the admin's override.
   if (slot.worker !== null && slot.worker !== input.workerId && input.force !== true) {
     throw new DomainError(
@@ -111,9 +144,14 @@ export function* releaseSlot(ctx: RuleContext, input: ParsedReleaseSlot): Progra
     );
   }
   let releasedTask: string | null = null;
+  let keptTask: string | null = null;
   if (slot.taskId !== null) {
     const [task] = yield* ask({ kind: 'tasks', project, ids: [slot.taskId] });
-    if (task && task.slot === slot.slot && (task.status === 'claimed' || task.status === 'working')) {
+    if (task && task.slot === slot.slot && isActive(task.status) && input.keepTask === true) {
+      // The task stays held by its worker under its own lease; it is just no longer tied to this slot.
+      changes.updateTask(task, { slot: null });
+      keptTask = task.id;
+    } else if (task && task.slot === slot.slot && isActive(task.status)) {
       changes.updateTask(task, { status: 'available', ...BACK_TO_QUEUE });
       changes.event(
         'task.released',
@@ -125,7 +163,13 @@ export function* releaseSlot(ctx: RuleContext, input: ParsedReleaseSlot): Progra
     }
   }
   changes.deleteSlot(project, slot.slot);
-  changes.event('slot.released', project, { workerId: slot.worker, slot: slot.slot }, { taskId: releasedTask });
+  // A kept task's row changed (no slot): the event names it, so readers following the feed see that too.
+  changes.event(
+    'slot.released',
+    project,
+    { workerId: slot.worker, slot: slot.slot, taskId: keptTask },
+    keptTask === null ? { taskId: releasedTask } : { taskId: null, keptTask },
+  );
   return { result: { slot: slot.slot, released: true, releasedTask }, change: changes.build() };
 }
 
@@ -133,12 +177,12 @@ export interface HeartbeatResult {
   workerId: string;
   slots: number[];
   tasks: string[];
-  /** The latest lease end after renewal; null when the worker holds nothing. */
+  /** The latest lease end after renewal; null when nothing was renewed (no task held; empty slots are not renewed). */
   leaseExpiresAt: number | null;
 }
 
 export function* heartbeat(ctx: RuleContext, input: ParsedHeartbeat): Program<HeartbeatResult> {
-  const project = input.project ?? 'default';
+  const { project } = input;
   const changes = new ChangeSet(ctx.now);
   // Tasks before slots: every rule takes a task before its slot, so concurrent commands never
   // wait on each other in opposite orders.
@@ -150,9 +194,9 @@ export function* heartbeat(ctx: RuleContext, input: ParsedHeartbeat): Program<He
       workerId: input.workerId,
       slots: slots.map((s) => s.slot),
       tasks: tasks.map((t) => t.id),
-      leaseExpiresAt: slots.length || tasks.length ? until : null,
+      // Null when nothing was renewed: no task held, and an empty slot is not renewed (see renewWorker).
+      leaseExpiresAt: until === 0 ? null : until,
     },
     change: changes.build(),
   };
 }
-

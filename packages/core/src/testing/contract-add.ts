@@ -40,7 +40,12 @@ export function addContract(h: Harness): void {
 
     it('normalises labels and dependencies, and accepts an ISO deadline', async () => {
       const { store } = await h.open();
-      await store.addTasks({ tasks: [{ id: 'x', description: 'x' }, { id: 'y', description: 'y' }] });
+      await store.addTasks({
+        tasks: [
+          { id: 'x', description: 'x' },
+          { id: 'y', description: 'y' },
+        ],
+      });
       const task = await store.addTask({
         id: 'z',
         description: 'z',
@@ -64,7 +69,10 @@ export function addContract(h: Harness): void {
     it('refuses an unknown dependency with UNKNOWN_DEPENDENCY and adds nothing', async () => {
       const { store } = await h.open();
       const before = await snapshot(store);
-      const error = await rejects(store.addTask({ id: 'b', description: 'b', dependencies: ['ghost'] }), 'UNKNOWN_DEPENDENCY');
+      const error = await rejects(
+        store.addTask({ id: 'b', description: 'b', dependencies: ['ghost'] }),
+        'UNKNOWN_DEPENDENCY',
+      );
       expect(error.details).toMatchObject({ taskId: 'b', missing: ['ghost'] });
       expect(await snapshot(store)).toEqual(before);
     });
@@ -132,9 +140,13 @@ export function addContract(h: Harness): void {
     it('re-adding identical content is an idempotent retry; different content is TASK_EXISTS', async () => {
       const { store } = await h.open();
       await store.addTask({ id: 'dep', description: 'dep' });
-      const first = await store.addTasks({ tasks: [{ id: 'a', description: 'a', labels: ['x', 'y'], dependencies: ['dep'], priority: 2 }] });
+      const first = await store.addTasks({
+        tasks: [{ id: 'a', description: 'a', labels: ['x', 'y'], dependencies: ['dep'], priority: 2 }],
+      });
       const events = await store.events();
-      const again = await store.addTasks({ tasks: [{ id: 'a', description: 'a', labels: ['y', 'x'], dependencies: ['dep'], priority: 2 }] });
+      const again = await store.addTasks({
+        tasks: [{ id: 'a', description: 'a', labels: ['y', 'x'], dependencies: ['dep'], priority: 2 }],
+      });
       expect(again).toEqual({ tasks: first.tasks, created: [], existing: ['a'] });
       expect(await store.events()).toEqual(events);
       const error = await rejects(store.addTask({ id: 'a', description: 'something else' }), 'TASK_EXISTS');
@@ -175,19 +187,43 @@ export function addContract(h: Harness): void {
         ['an id of 129 characters', { id: 'x'.repeat(LIMITS.idMaxLength + 1), description: 'x' }, 'tasks[0].id'],
         ['an id with NUL', { id: 'a\u0000b', description: 'x' }, 'tasks[0].id'],
         ['an empty description', { id: 'a', description: '' }, 'tasks[0].description'],
-        ['a description over 64 KiB', { id: 'a', description: 'é'.repeat(LIMITS.descriptionMaxBytes / 2 + 1) }, 'tasks[0].description'],
+        [
+          'a description over 64 KiB',
+          { id: 'a', description: 'é'.repeat(LIMITS.descriptionMaxBytes / 2 + 1) },
+          'tasks[0].description',
+        ],
         ['a description that is not text', { id: 'a', description: 42 }, 'tasks[0].description'],
         ['a description with NUL', { id: 'a', description: 'before\u0000after' }, 'tasks[0].description'],
         [
           '1,001 dependencies',
-          { id: 'a', description: 'x', dependencies: Array.from({ length: LIMITS.dependenciesMax + 1 }, (_, i) => `d${i}`) },
+          {
+            id: 'a',
+            description: 'x',
+            dependencies: Array.from({ length: LIMITS.dependenciesMax + 1 }, (_, i) => `d${i}`),
+          },
           'tasks[0].dependencies',
         ],
-        ['a dependency that is not an id', { id: 'a', description: 'x', dependencies: [''] }, 'tasks[0].dependencies[0]'],
+        [
+          'a dependency that is not an id',
+          { id: 'a', description: 'x', dependencies: [''] },
+          'tasks[0].dependencies[0]',
+        ],
         ['a fractional priority', { id: 'a', description: 'x', priority: 1.5 }, 'tasks[0].priority'],
-        ['a priority out of range', { id: 'a', description: 'x', priority: LIMITS.priorityMax + 1 }, 'tasks[0].priority'],
-        ['33 labels', { id: 'a', description: 'x', labels: Array.from({ length: LIMITS.labelsMax + 1 }, (_, i) => `l${i}`) }, 'tasks[0].labels'],
-        ['a label of 65 characters', { id: 'a', description: 'x', labels: ['l'.repeat(LIMITS.labelMaxLength + 1)] }, 'tasks[0].labels[0]'],
+        [
+          'a priority out of range',
+          { id: 'a', description: 'x', priority: LIMITS.priorityMax + 1 },
+          'tasks[0].priority',
+        ],
+        [
+          '33 labels',
+          { id: 'a', description: 'x', labels: Array.from({ length: LIMITS.labelsMax + 1 }, (_, i) => `l${i}`) },
+          'tasks[0].labels',
+        ],
+        [
+          'a label of 65 characters',
+          { id: 'a', description: 'x', labels: ['l'.repeat(LIMITS.labelMaxLength + 1)] },
+          'tasks[0].labels[0]',
+        ],
         ['a deadline that is no date', { id: 'a', description: 'x', deadline: 'tomorrow-ish' }, 'tasks[0].deadline'],
         ['maxAttempts 0', { id: 'a', description: 'x', maxAttempts: 0 }, 'tasks[0].maxAttempts'],
         ['an unknown field', { id: 'a', description: 'x', dependecies: [] }, 'tasks[0]'],
@@ -199,7 +235,10 @@ export function addContract(h: Harness): void {
           const before = await snapshot(store);
           const error = await rejects(store.addTasks({ tasks: [task as never] }), 'VALIDATION_FAILED');
           const paths = (error.details as { issues: Array<{ path: string }> }).issues.map((i) => i.path);
-          expect(paths.some((p) => p.startsWith(field)), `${paths.join(', ')} should name ${field}`).toBe(true);
+          expect(
+            paths.some((p) => p.startsWith(field)),
+            `${paths.join(', ')} should name ${field}`,
+          ).toBe(true);
           expect(error.message).toContain(field);
           expect(await snapshot(store)).toEqual(before);
         });

@@ -50,9 +50,63 @@ export function claimContract(h: Harness): void {
       await store.addTask({ id: 't', description: 't' });
       const w = await worker(store, 'w');
       await store.claimTask({ taskId: 't', ...w });
-      expect(await store.releaseSlot({ slot: w.slot, workerId: 'w' })).toEqual({ slot: w.slot, released: true, releasedTask: 't' });
-      expect(await store.getTask({ taskId: 't' })).toMatchObject({ status: 'available', worker: null, slot: null, attempts: 0 });
-      expect(await store.releaseSlot({ slot: w.slot, workerId: 'w' })).toEqual({ slot: w.slot, released: false, releasedTask: null });
+      expect(await store.releaseSlot({ slot: w.slot, workerId: 'w' })).toEqual({
+        slot: w.slot,
+        released: true,
+        releasedTask: 't',
+      });
+      expect(await store.getTask({ taskId: 't' })).toMatchObject({
+        status: 'available',
+        worker: null,
+        slot: null,
+        attempts: 0,
+      });
+      expect(await store.releaseSlot({ slot: w.slot, workerId: 'w' })).toEqual({
+        slot: w.slot,
+        released: false,
+        releasedTask: null,
+      });
+    });
+
+    it('releasing a slot with keepTask frees the slot and leaves its task with its worker, who still finishes it', async () => {
+      const { store } = await h.open();
+      await store.addTask({ id: 't', description: 't' });
+      const w = await worker(store, 'w');
+      await store.claimTask({ taskId: 't', ...w });
+      const before = await store.getTask({ taskId: 't' });
+      expect(await store.releaseSlot({ slot: w.slot, force: true, keepTask: true })).toEqual({
+        slot: w.slot,
+        released: true,
+        releasedTask: null,
+      });
+      expect(await store.getTask({ taskId: 't' })).toMatchObject({
+        status: 'claimed',
+        worker: 'w',
+        slot: null,
+        leaseExpiresAt: before.leaseExpiresAt,
+      });
+      // The freed slot serves another worker's claim while w's task is still w's.
+      const other = await worker(store, 'other');
+      expect(other.slot).toBe(w.slot);
+      await store.addTask({ id: 'u', description: 'u' });
+      await store.claimTask({ taskId: 'u', ...other });
+      expect((await store.completeTask({ taskId: 't', workerId: 'w' })).task.status).toBe('done');
+      expect(await store.getTask({ taskId: 'u' })).toMatchObject({ status: 'claimed', worker: 'other', slot: w.slot });
+      const events = await store.events();
+      const released = events.find((e) => e.type === 'slot.released');
+      expect(released).toMatchObject({ taskId: 't', data: { taskId: null, keptTask: 't' } });
+    });
+
+    it('releasing a slot beyond the configured ones is SLOT_NOT_FOUND naming the valid range', async () => {
+      const { store } = await h.open();
+      const total = store.config.slots;
+      const error = await rejects(store.releaseSlot({ slot: total + 94, workerId: 'w' }), 'SLOT_NOT_FOUND');
+      expect(error.message).toBe(`slot ${total + 94} does not exist: this project has slots 1-${total}`);
+      expect(await store.releaseSlot({ slot: total, workerId: 'w' })).toEqual({
+        slot: total,
+        released: false,
+        releasedTask: null,
+      });
     });
 
     it('only the holder frees a named slot (force overrides); anyone frees an anonymous one', async () => {
@@ -71,7 +125,13 @@ export function claimContract(h: Harness): void {
       await store.claimNextTask({ workerId: 'w' });
       await store.completeTask({ taskId: 't', workerId: 'w' });
       clock.advance(TTL / 2);
-      await store.heartbeat({ workerId: 'w' });
+      // Nothing was renewed, so no lease end is reported (not 0).
+      expect(await store.heartbeat({ workerId: 'w' })).toEqual({
+        workerId: 'w',
+        slots: [1],
+        tasks: [],
+        leaseExpiresAt: null,
+      });
       clock.advance(TTL / 2);
       expect((await store.expireLeases()).slots).toEqual([{ project: 'default', slot: 1 }]);
     });
@@ -92,7 +152,13 @@ export function claimContract(h: Harness): void {
       const { task, slot, resumed } = await store.claimTask({ taskId: 't', ...w });
       expect(resumed).toBe(false);
       expect(slot).toBe(w.slot);
-      expect(task).toMatchObject({ status: 'claimed', worker: 'w', slot: w.slot, leaseExpiresAt: clock.now() + TTL, version: 2 });
+      expect(task).toMatchObject({
+        status: 'claimed',
+        worker: 'w',
+        slot: w.slot,
+        leaseExpiresAt: clock.now() + TTL,
+        version: 2,
+      });
       expect((await store.listSlots())[w.slot - 1]?.taskId).toBe('t');
     });
 
@@ -107,17 +173,22 @@ export function claimContract(h: Harness): void {
     it('a second claimer gets NOT_CLAIMABLE naming the holder', async () => {
       const { store } = await h.open();
       await store.addTask({ id: 't', description: 't' });
-      const a = await worker(store, 'a');
-      const b = await worker(store, 'b');
+      const a = await worker(store, 'agent-a');
+      const b = await worker(store, 'agent-b');
       await store.claimTask({ taskId: 't', ...a });
       const error = await rejects(store.claimTask({ taskId: 't', ...b }), 'NOT_CLAIMABLE');
-      expect(error.details).toMatchObject({ holder: 'a' });
-      expect(error.message).toContain('a');
+      expect(error.details).toMatchObject({ holder: 'agent-a' });
+      expect(error.message).toBe('task t cannot be claimed: it is already claimed by agent-a');
     });
 
     it('a blocked task is NOT_CLAIMABLE and says what blocks it', async () => {
       const { store } = await h.open();
-      await store.addTasks({ tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }] });
+      await store.addTasks({
+        tasks: [
+          { id: 'a', description: 'a' },
+          { id: 'b', description: 'b', dependencies: ['a'] },
+        ],
+      });
       const w = await worker(store, 'w');
       const error = await rejects(store.claimTask({ taskId: 'b', ...w }), 'NOT_CLAIMABLE');
       expect(error.details).toMatchObject({ status: 'blocked', blockedBy: ['a'] });
@@ -125,7 +196,12 @@ export function claimContract(h: Harness): void {
 
     it('a slot holds one task at a time: SLOT_BUSY', async () => {
       const { store } = await h.open();
-      await store.addTasks({ tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b' }] });
+      await store.addTasks({
+        tasks: [
+          { id: 'a', description: 'a' },
+          { id: 'b', description: 'b' },
+        ],
+      });
       const w = await worker(store, 'w');
       await store.claimTask({ taskId: 'a', ...w });
       const error = await rejects(store.claimTask({ taskId: 'b', ...w }), 'SLOT_BUSY');
@@ -175,7 +251,12 @@ export function claimContract(h: Harness): void {
 
     it('takes a free slot for a worker holding none, and keeps it', async () => {
       const { store } = await h.open();
-      await store.addTasks({ tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b' }] });
+      await store.addTasks({
+        tasks: [
+          { id: 'a', description: 'a' },
+          { id: 'b', description: 'b' },
+        ],
+      });
       const first = await store.claimNextTask({ workerId: 'w' });
       expect(first).toMatchObject({ slot: 1, task: { id: 'a', status: 'claimed', worker: 'w', slot: 1 } });
       await store.completeTask({ taskId: 'a', workerId: 'w' });
@@ -184,7 +265,12 @@ export function claimContract(h: Harness): void {
 
     it('returns null when nothing is available, taking no slot', async () => {
       const { store } = await h.open();
-      await store.addTasks({ tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }] });
+      await store.addTasks({
+        tasks: [
+          { id: 'a', description: 'a' },
+          { id: 'b', description: 'b', dependencies: ['a'] },
+        ],
+      });
       await store.claimNextTask({ workerId: 'w' });
       expect(await store.claimNextTask({ workerId: 'idle' })).toBeNull();
       expect((await store.listSlots()).filter((s) => !s.free).map((s) => s.worker)).toEqual(['w']);
@@ -206,7 +292,12 @@ export function claimContract(h: Harness): void {
 
     it('a worker that already holds a task gets it back (a retried call never double-claims)', async () => {
       const { store } = await h.open();
-      await store.addTasks({ tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b' }] });
+      await store.addTasks({
+        tasks: [
+          { id: 'a', description: 'a' },
+          { id: 'b', description: 'b' },
+        ],
+      });
       const first = await store.claimNextTask({ workerId: 'w' });
       const again = await store.claimNextTask({ workerId: 'w' });
       expect(again).toMatchObject({ resumed: true, slot: first?.slot, task: { id: 'a' } });
@@ -215,7 +306,12 @@ export function claimContract(h: Harness): void {
 
     it('answers NO_FREE_SLOT when work exists but every slot is held by others', async () => {
       const { store } = await h.open({ slots: 1 });
-      await store.addTasks({ tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b' }] });
+      await store.addTasks({
+        tasks: [
+          { id: 'a', description: 'a' },
+          { id: 'b', description: 'b' },
+        ],
+      });
       await store.claimNextTask({ workerId: 'w1' });
       await rejects(store.claimNextTask({ workerId: 'w2' }), 'NO_FREE_SLOT');
       expect((await store.getTask({ taskId: 'b' })).status).toBe('available');
@@ -226,7 +322,10 @@ export function claimContract(h: Harness): void {
       await store.addTask({ id: 'a', description: 'a' });
       await store.claimSlot({ workerId: 'x' });
       const w = await worker(store, 'w');
-      expect(await store.claimNextTask({ workerId: 'w', slot: w.slot })).toMatchObject({ slot: 2, task: { id: 'a', slot: 2 } });
+      expect(await store.claimNextTask({ workerId: 'w', slot: w.slot })).toMatchObject({
+        slot: 2,
+        task: { id: 'a', slot: 2 },
+      });
       await rejects(store.claimNextTask({ workerId: 'w', slot: 1 }), 'SLOT_NOT_HELD');
     });
   });

@@ -10,7 +10,12 @@ export function feedContract(h: Harness): void {
       const { store } = await h.open();
       const seen: TaskEvent[] = [];
       const stop = store.subscribe((event) => seen.push(event));
-      await store.addTasks({ tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }] });
+      await store.addTasks({
+        tasks: [
+          { id: 'a', description: 'a' },
+          { id: 'b', description: 'b', dependencies: ['a'] },
+        ],
+      });
       await store.claimNextTask({ workerId: 'w' });
       await store.startTask({ taskId: 'a', workerId: 'w' });
       await store.completeTask({ taskId: 'a', workerId: 'w' });
@@ -29,7 +34,13 @@ export function feedContract(h: Harness): void {
         'task.completed',
       ]);
       for (let i = 1; i < all.length; i++) expect(all[i]!.seq).toBeGreaterThan(all[i - 1]!.seq);
-      expect(all.at(-1)).toMatchObject({ type: 'task.claimed', taskId: 'b', workerId: 'w', slot: 1, project: 'default' });
+      expect(all.at(-1)).toMatchObject({
+        type: 'task.claimed',
+        taskId: 'b',
+        workerId: 'w',
+        slot: 1,
+        project: 'default',
+      });
     });
 
     it('every event of a change records its actor (token name, worker) in data.actor; changes without one record none', async () => {
@@ -75,7 +86,12 @@ export function feedContract(h: Harness): void {
 
     it('filters the audit log by task, worker, type, project and time, a page at a time', async () => {
       const { store, clock } = await h.open();
-      await store.addTasks({ tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b' }] });
+      await store.addTasks({
+        tasks: [
+          { id: 'a', description: 'a' },
+          { id: 'b', description: 'b' },
+        ],
+      });
       await store.addTask({ id: 'a', description: 'other a', project: 'other' });
       const t0 = clock.advance(1000);
       await store.claimNextTask({ workerId: 'w1' });
@@ -84,14 +100,37 @@ export function feedContract(h: Harness): void {
       await store.claimNextTask({ workerId: 'w2' });
       await store.failTask({ taskId: 'b', workerId: 'w2', error: 'no' });
       await store.claimNextTask({ workerId: 'w1', project: 'other' });
-      const pick = (events: { type: string; taskId: string | null; project: string }[]) => events.map((e) => `${e.project}:${e.type}:${e.taskId ?? ''}`);
+      const pick = (events: { type: string; taskId: string | null; project: string }[]) =>
+        events.map((e) => `${e.project}:${e.type}:${e.taskId ?? ''}`);
 
-      expect(pick(await store.events({ taskId: 'a', project: 'default' }))).toEqual(['default:task.added:a', 'default:task.claimed:a', 'default:task.completed:a']);
-      expect(pick(await store.events({ taskId: 'a' }))).toEqual(['default:task.added:a', 'other:task.added:a', 'default:task.claimed:a', 'default:task.completed:a', 'other:task.claimed:a']);
-      expect(pick(await store.events({ workerId: 'w1', type: ['task.claimed'] }))).toEqual(['default:task.claimed:a', 'other:task.claimed:a']);
-      expect(pick(await store.events({ type: ['task.completed', 'task.failed'], project: 'default' }))).toEqual(['default:task.completed:a', 'default:task.failed:b']);
-      expect(pick(await store.events({ since: t0, until: t1, type: ['task.claimed', 'task.completed'] }))).toEqual(['default:task.claimed:a', 'default:task.completed:a']);
-      expect(pick(await store.events({ since: new Date(t1).toISOString(), project: 'other' }))).toEqual(['other:slot.claimed:', 'other:task.claimed:a']);
+      expect(pick(await store.events({ taskId: 'a', project: 'default' }))).toEqual([
+        'default:task.added:a',
+        'default:task.claimed:a',
+        'default:task.completed:a',
+      ]);
+      expect(pick(await store.events({ taskId: 'a' }))).toEqual([
+        'default:task.added:a',
+        'other:task.added:a',
+        'default:task.claimed:a',
+        'default:task.completed:a',
+        'other:task.claimed:a',
+      ]);
+      expect(pick(await store.events({ workerId: 'w1', type: ['task.claimed'] }))).toEqual([
+        'default:task.claimed:a',
+        'other:task.claimed:a',
+      ]);
+      expect(pick(await store.events({ type: ['task.completed', 'task.failed'], project: 'default' }))).toEqual([
+        'default:task.completed:a',
+        'default:task.failed:b',
+      ]);
+      expect(pick(await store.events({ since: t0, until: t1, type: ['task.claimed', 'task.completed'] }))).toEqual([
+        'default:task.claimed:a',
+        'default:task.completed:a',
+      ]);
+      expect(pick(await store.events({ since: new Date(t1).toISOString(), project: 'other' }))).toEqual([
+        'other:slot.claimed:',
+        'other:task.claimed:a',
+      ]);
 
       // The cursor: afterSeq = the last seq read; pages of a filtered query cover every match once.
       const all = await store.events({ workerId: 'w1' });
@@ -99,18 +138,34 @@ export function feedContract(h: Harness): void {
       const rest = await store.events({ workerId: 'w1', afterSeq: first.at(-1)!.seq });
       expect([...first, ...rest]).toEqual(all);
       expect(all.every((e) => e.workerId === 'w1')).toBe(true);
+
+      // Newest first: order=desc, paged with beforeSeq; plain and filtered, every match once.
+      const everything = await store.events({ limit: 1000 });
+      const newest = await store.events({ order: 'desc', limit: 3 });
+      expect(newest).toEqual(everything.slice(-3).reverse());
+      const older = await store.events({ order: 'desc', beforeSeq: newest.at(-1)!.seq, limit: 1000 });
+      expect([...newest, ...older]).toEqual([...everything].reverse());
+      const mineFirst = await store.events({ workerId: 'w1', order: 'desc', limit: 2 });
+      const mineRest = await store.events({ workerId: 'w1', order: 'desc', beforeSeq: mineFirst.at(-1)!.seq });
+      expect([...mineFirst, ...mineRest]).toEqual([...all].reverse());
       await rejects(store.events({ type: ['task.exploded' as never] }), 'VALIDATION_FAILED');
       await rejects(store.events({ since: 'yesterday' }), 'VALIDATION_FAILED');
     });
 
-    it('a task\'s history is its events, oldest first', async () => {
+    it("a task's history is its events, oldest first", async () => {
       const { store } = await h.open();
       await store.addTask({ id: 't', description: 't' });
       await store.claimNextTask({ workerId: 'w' });
       await store.releaseTask({ taskId: 't', workerId: 'w' });
       const history = await store.taskHistory({ taskId: 't' });
       expect(history.map((e) => e.type)).toEqual(['task.added', 'task.claimed', 'task.released']);
-      expect(history[0]?.data).toMatchObject({ to: 'available', description: 't', priority: 0, dependencies: [], maxAttempts: 3 });
+      expect(history[0]?.data).toMatchObject({
+        to: 'available',
+        description: 't',
+        priority: 0,
+        dependencies: [],
+        maxAttempts: 3,
+      });
     });
   });
 
@@ -132,7 +187,9 @@ export function feedContract(h: Harness): void {
     it('lists with filters, and cursor pages cover every task exactly once in creation order', async () => {
       const { store } = await h.open();
       const ids = Array.from({ length: 25 }, (_, i) => `task-${String(i).padStart(2, '0')}`);
-      await store.addTasks({ tasks: ids.map((id, i) => ({ id, description: i % 2 ? 'Odd one' : 'even one', labels: i % 5 ? [] : ['five'] })) });
+      await store.addTasks({
+        tasks: ids.map((id, i) => ({ id, description: i % 2 ? 'Odd one' : 'even one', labels: i % 5 ? [] : ['five'] })),
+      });
       const seen: string[] = [];
       let cursor: string | undefined;
       let pages = 0;
@@ -144,7 +201,13 @@ export function feedContract(h: Harness): void {
       } while (cursor);
       expect(seen).toEqual(ids);
       expect(pages).toBe(4);
-      expect((await store.listTasks({ label: 'five' })).tasks.map((t) => t.id)).toEqual(['task-00', 'task-05', 'task-10', 'task-15', 'task-20']);
+      expect((await store.listTasks({ label: 'five' })).tasks.map((t) => t.id)).toEqual([
+        'task-00',
+        'task-05',
+        'task-10',
+        'task-15',
+        'task-20',
+      ]);
       expect((await store.listTasks({ text: 'ODD', limit: 1000 })).tasks).toHaveLength(12);
       await store.addTask({ id: 'accent', description: 'Élan vital' });
       expect((await store.listTasks({ text: 'élan' })).tasks.map((t) => t.id)).toEqual(['accent']);
@@ -156,7 +219,13 @@ export function feedContract(h: Harness): void {
 
     it('stats count tasks by status and slots in use', async () => {
       const { store } = await h.open({ slots: 4 });
-      await store.addTasks({ tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }, { id: 'c', description: 'c' }] });
+      await store.addTasks({
+        tasks: [
+          { id: 'a', description: 'a' },
+          { id: 'b', description: 'b', dependencies: ['a'] },
+          { id: 'c', description: 'c' },
+        ],
+      });
       await store.claimNextTask({ workerId: 'w' });
       await store.claimSlot({ workerId: 'idle' });
       const stats = await store.stats();
@@ -169,14 +238,30 @@ export function feedContract(h: Harness): void {
       expect(stats.lastSeq).toBe((await store.events()).at(-1)?.seq);
     });
 
-    it('overview counts every project\'s tasks by status and its slots, in project order', async () => {
+    it("overview counts every project's tasks by status and its slots, in project order", async () => {
       const { store } = await h.open({ slots: 3 });
       expect(await store.overview()).toEqual([]);
-      await store.addTasks({ project: 'beta', tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }] });
+      await store.addTasks({
+        project: 'beta',
+        tasks: [
+          { id: 'a', description: 'a' },
+          { id: 'b', description: 'b', dependencies: ['a'] },
+        ],
+      });
       await store.addTask({ id: 'x', description: 'x', project: 'alpha' });
       await store.claimNextTask({ workerId: 'w', project: 'beta' });
       await store.claimSlot({ workerId: 'idle', project: 'gamma' });
-      const zero = { blocked: 0, available: 0, claimed: 0, working: 0, done: 0, failed: 0, cancelled: 0 };
+      const zero = {
+        blocked: 0,
+        available: 0,
+        claimed: 0,
+        working: 0,
+        waiting: 0,
+        review: 0,
+        done: 0,
+        failed: 0,
+        cancelled: 0,
+      };
       expect(await store.overview()).toEqual([
         { project: 'alpha', tasks: { ...zero, available: 1 }, slots: { held: 0, busy: 0 } },
         { project: 'beta', tasks: { ...zero, claimed: 1, blocked: 1 }, slots: { held: 1, busy: 1 } },
@@ -213,7 +298,9 @@ export function feedContract(h: Harness): void {
       await store.addTask({ id: 'prize', description: 'only one may have it' });
       const workers = await Promise.all(Array.from({ length: 32 }, (_, i) => store.claimSlot({ workerId: `w${i}` })));
       const outcomes = await Promise.allSettled(
-        workers.map(({ slot }) => store.claimTask({ taskId: 'prize', workerId: slot.worker as string, slot: slot.slot })),
+        workers.map(({ slot }) =>
+          store.claimTask({ taskId: 'prize', workerId: slot.worker as string, slot: slot.slot }),
+        ),
       );
       const winners = outcomes.filter((o) => o.status === 'fulfilled');
       expect(winners).toHaveLength(1);
@@ -226,7 +313,9 @@ export function feedContract(h: Harness): void {
 
     it('32 workers running claim-next over 1,000 tasks: every task claimed exactly once', async () => {
       const { store } = await h.open({ slots: 32 });
-      await store.addTasks({ tasks: Array.from({ length: 1000 }, (_, i) => ({ id: `job-${i}`, description: `job ${i}` })) });
+      await store.addTasks({
+        tasks: Array.from({ length: 1000 }, (_, i) => ({ id: `job-${i}`, description: `job ${i}` })),
+      });
       const claims = new Map<string, string[]>();
       await Promise.all(
         Array.from({ length: 32 }, async (_, w) => {

@@ -23,8 +23,19 @@ export function workContract(h: Harness): void {
       await store.startTask({ taskId: 't', workerId: 'w' });
       const { task, unblocked } = await store.completeTask({ taskId: 't', workerId: 'w', output: 'result' });
       expect(unblocked).toEqual([]);
-      expect(task).toMatchObject({ status: 'done', output: 'result', worker: 'w', slot: null, leaseExpiresAt: null, completedAt: clock.now() });
-      expect((await store.listSlots())[(claim?.slot ?? 0) - 1]).toMatchObject({ free: false, worker: 'w', taskId: null });
+      expect(task).toMatchObject({
+        status: 'done',
+        output: 'result',
+        worker: 'w',
+        slot: null,
+        leaseExpiresAt: null,
+        completedAt: clock.now(),
+      });
+      expect((await store.listSlots())[(claim?.slot ?? 0) - 1]).toMatchObject({
+        free: false,
+        worker: 'w',
+        taskId: null,
+      });
     });
 
     it('complete unblocks a chain A → B → C one step at a time', async () => {
@@ -36,7 +47,8 @@ export function workContract(h: Harness): void {
           { id: 'C', description: 'c', dependencies: ['B'] },
         ],
       });
-      const status = async () => Promise.all(['A', 'B', 'C'].map(async (id) => (await store.getTask({ taskId: id })).status));
+      const status = async () =>
+        Promise.all(['A', 'B', 'C'].map(async (id) => (await store.getTask({ taskId: id })).status));
       await store.claimNextTask({ workerId: 'w' });
       expect((await store.completeTask({ taskId: 'A', workerId: 'w' })).unblocked).toEqual(['B']);
       expect(await status()).toEqual(['done', 'available', 'blocked']);
@@ -76,6 +88,35 @@ export function workContract(h: Harness): void {
       expect((await store.events()).length).toBe(events);
     });
 
+    it('a repeated complete or fail with other content is INVALID_TRANSITION showing what is stored, and changes nothing', async () => {
+      const { store } = await h.open();
+      await store.addTasks({
+        tasks: [
+          { id: 'c', description: 'c' },
+          { id: 'f', description: 'f' },
+        ],
+      });
+      await store.claimTask({ taskId: 'c', ...(await worker(store, 'w')) });
+      await store.completeTask({ taskId: 'c', workerId: 'w', output: 'first' });
+      const before = await snapshot(store);
+      const differs = await rejects(
+        store.completeTask({ taskId: 'c', workerId: 'w', output: 'second' }),
+        'INVALID_TRANSITION',
+      );
+      expect(differs.details).toEqual({ taskId: 'c', status: 'done', stored: { output: 'first' } });
+      expect(await snapshot(store)).toEqual(before);
+      // Leaving the output out is no other content: the retry answers the stored task.
+      expect((await store.completeTask({ taskId: 'c', workerId: 'w' })).task.output).toBe('first');
+      await store.claimNextTask({ workerId: 'w' });
+      await store.failTask({ taskId: 'f', workerId: 'w', error: 'broke' });
+      expect((await store.failTask({ taskId: 'f', workerId: 'w', error: 'broke' })).task.status).toBe('failed');
+      const failDiffers = await rejects(
+        store.failTask({ taskId: 'f', workerId: 'w', error: 'other' }),
+        'INVALID_TRANSITION',
+      );
+      expect(failDiffers.details).toEqual({ taskId: 'f', status: 'failed', stored: { error: 'broke' } });
+    });
+
     it('only the holder may act: anyone else gets LEASE_LOST and nothing changes', async () => {
       const { store } = await h.open();
       await store.addTask({ id: 't', description: 't' });
@@ -108,7 +149,13 @@ export function workContract(h: Harness): void {
       const second = await store.failTask({ taskId: 't', workerId: 'w', error: 'flaky again', retry: true });
       expect(second.task).toMatchObject({ status: 'failed', attempts: 2, error: 'flaky again' });
       const history = await store.taskHistory({ taskId: 't' });
-      expect(history.map((e) => e.type)).toEqual(['task.added', 'task.claimed', 'task.retrying', 'task.claimed', 'task.failed']);
+      expect(history.map((e) => e.type)).toEqual([
+        'task.added',
+        'task.claimed',
+        'task.retrying',
+        'task.claimed',
+        'task.failed',
+      ]);
     });
 
     it('release: back to available without counting an attempt', async () => {
@@ -132,7 +179,12 @@ export function workContract(h: Harness): void {
       clock.advance(TTL - 1000);
       expect(await store.expireLeases()).toEqual({ requeued: [], failed: [], slots: [] });
       expect((await store.getTask({ taskId: 't' })).status).toBe('claimed');
-      expect(await store.heartbeat({ workerId: 'nobody' })).toEqual({ workerId: 'nobody', slots: [], tasks: [], leaseExpiresAt: null });
+      expect(await store.heartbeat({ workerId: 'nobody' })).toEqual({
+        workerId: 'nobody',
+        slots: [],
+        tasks: [],
+        leaseExpiresAt: null,
+      });
     });
 
     it('a worker whose task was dead-lettered by expiry gets LEASE_LOST for its late fail or complete', async () => {
@@ -153,8 +205,17 @@ export function workContract(h: Harness): void {
       clock.advance(TTL - 1);
       expect((await store.expireLeases()).requeued).toEqual([]);
       clock.advance(1);
-      expect(await store.expireLeases()).toEqual({ requeued: ['t'], failed: [], slots: [{ project: 'default', slot: 1 }] });
-      expect(await store.getTask({ taskId: 't' })).toMatchObject({ status: 'available', attempts: 1, worker: null, slot: null });
+      expect(await store.expireLeases()).toEqual({
+        requeued: ['t'],
+        failed: [],
+        slots: [{ project: 'default', slot: 1 }],
+      });
+      expect(await store.getTask({ taskId: 't' })).toMatchObject({
+        status: 'available',
+        attempts: 1,
+        worker: null,
+        slot: null,
+      });
       expect((await store.listSlots())[0]?.free).toBe(true);
       const expired = (await store.taskHistory({ taskId: 't' })).find((e) => e.type === 'task.expired');
       expect(expired?.data).toMatchObject({ from: 'claimed', to: 'available', attempts: 1 });
@@ -170,7 +231,10 @@ export function workContract(h: Harness): void {
       await store.claimNextTask({ workerId: 'fast' });
       const error = await rejects(store.completeTask({ taskId: 't', workerId: 'slow', output: 'stale' }), 'LEASE_LOST');
       expect(error.details).toMatchObject({ holder: 'fast' });
-      await rejects(store.heartbeat({ workerId: 'slow' }).then(() => store.startTask({ taskId: 't', workerId: 'slow' })), 'LEASE_LOST');
+      await rejects(
+        store.heartbeat({ workerId: 'slow' }).then(() => store.startTask({ taskId: 't', workerId: 'slow' })),
+        'LEASE_LOST',
+      );
       expect(await store.getTask({ taskId: 't' })).toMatchObject({ status: 'claimed', worker: 'fast', output: null });
       expect((await store.completeTask({ taskId: 't', workerId: 'fast', output: 'fresh' })).task.output).toBe('fresh');
     });
@@ -210,15 +274,73 @@ export function workContract(h: Harness): void {
     });
   });
 
+  describe('releaseSlot, output kept (what the original update-task did)', () => {
+    it('complete or fail with releaseSlot: the slot that held the task is freed in the same step', async () => {
+      const { store } = await h.open();
+      await store.addTasks({
+        tasks: [
+          { id: 'a', description: 'a' },
+          { id: 'b', description: 'b' },
+        ],
+      });
+      const first = await store.claimNextTask({ workerId: 'w' });
+      await store.completeTask({ taskId: 'a', workerId: 'w', output: 'ok', releaseSlot: true });
+      expect((await store.listSlots()).find((s) => s.slot === first?.slot)).toMatchObject({ free: true, worker: null });
+      expect((await store.events()).at(-1)).toMatchObject({ type: 'slot.released', workerId: 'w', slot: first?.slot });
+      const second = await store.claimNextTask({ workerId: 'w' });
+      await store.failTask({ taskId: 'b', workerId: 'w', error: 'broke', releaseSlot: true });
+      expect((await store.listSlots()).every((s) => s.free)).toBe(true);
+      expect(second?.slot).toBe(first?.slot);
+    });
+
+    it('without releaseSlot the worker keeps its slot; a repeated complete frees nothing', async () => {
+      const { store } = await h.open();
+      await store.addTask({ id: 't', description: 't' });
+      await store.claimNextTask({ workerId: 'w' });
+      await store.completeTask({ taskId: 't', workerId: 'w' });
+      await store.completeTask({ taskId: 't', workerId: 'w', releaseSlot: true });
+      expect((await store.listSlots()).filter((s) => !s.free).map((s) => s.worker)).toEqual(['w']);
+    });
+
+    it('fail keeps the output sent with it, and reset keeps the output', async () => {
+      const { store } = await h.open();
+      await store.addTask({ id: 't', description: 't' });
+      await store.claimNextTask({ workerId: 'w' });
+      const failed = await store.failTask({ taskId: 't', workerId: 'w', error: 'tests red', output: 'half done' });
+      expect(failed.task).toMatchObject({ status: 'failed', error: 'tests red', output: 'half done' });
+      expect((await store.resetTask({ taskId: 't' })).task).toMatchObject({
+        status: 'available',
+        error: null,
+        output: 'half done',
+      });
+      await store.claimNextTask({ workerId: 'w' });
+      // Without an output the failure leaves the kept one alone; a retry keeps it too.
+      expect((await store.failTask({ taskId: 't', workerId: 'w', retry: true })).task).toMatchObject({
+        status: 'available',
+        output: 'half done',
+      });
+    });
+  });
+
   describe('reset, cancel, clean-all', () => {
     it('reset brings a failed task back with attempts 0, blocked while a dependency is not done', async () => {
       const { store } = await h.open();
       await store.addTask({ id: 'solo', description: 'x' });
       await store.claimNextTask({ workerId: 'w' });
       await store.failTask({ taskId: 'solo', workerId: 'w', error: 'e' });
-      expect((await store.resetTask({ taskId: 'solo' })).task).toMatchObject({ status: 'available', attempts: 0, error: null, worker: null });
+      expect((await store.resetTask({ taskId: 'solo' })).task).toMatchObject({
+        status: 'available',
+        attempts: 0,
+        error: null,
+        worker: null,
+      });
 
-      await store.addTasks({ tasks: [{ id: 'dep', description: 'x' }, { id: 'child', description: 'x', dependencies: ['dep'] }] });
+      await store.addTasks({
+        tasks: [
+          { id: 'dep', description: 'x' },
+          { id: 'child', description: 'x', dependencies: ['dep'] },
+        ],
+      });
       await store.cancelTask({ taskId: 'child' });
       expect((await store.resetTask({ taskId: 'child' })).task.status).toBe('blocked');
     });
@@ -235,7 +357,11 @@ export function workContract(h: Harness): void {
       const { store } = await h.open();
       await store.addTask({ id: 't', description: 't' });
       await store.claimNextTask({ workerId: 'w' });
-      expect((await store.cancelTask({ taskId: 't', reason: 'plan changed' })).task).toMatchObject({ status: 'cancelled', worker: null, slot: null });
+      expect((await store.cancelTask({ taskId: 't', reason: 'plan changed' })).task).toMatchObject({
+        status: 'cancelled',
+        worker: null,
+        slot: null,
+      });
       expect((await store.listSlots())[0]).toMatchObject({ worker: 'w', taskId: null });
       await rejects(store.completeTask({ taskId: 't', workerId: 'w' }), 'LEASE_LOST');
     });
@@ -253,10 +379,29 @@ export function workContract(h: Harness): void {
 
     it('edit changes content, keeps the status, re-sorts the queue, and refuses finished tasks', async () => {
       const { store } = await h.open();
-      await store.addTasks({ tasks: [{ id: 'first', description: 'x' }, { id: 'second', description: 'x' }] });
-      const { task } = await store.editTask({ taskId: 'second', priority: 5, labels: ['b', 'a'], description: 'clearer now' });
-      expect(task).toMatchObject({ status: 'available', priority: 5, labels: ['a', 'b'], description: 'clearer now', version: 2 });
-      expect((await store.taskHistory({ taskId: 'second' })).at(-1)).toMatchObject({ type: 'task.edited', data: { priority: 5 } });
+      await store.addTasks({
+        tasks: [
+          { id: 'first', description: 'x' },
+          { id: 'second', description: 'x' },
+        ],
+      });
+      const { task } = await store.editTask({
+        taskId: 'second',
+        priority: 5,
+        labels: ['b', 'a'],
+        description: 'clearer now',
+      });
+      expect(task).toMatchObject({
+        status: 'available',
+        priority: 5,
+        labels: ['a', 'b'],
+        description: 'clearer now',
+        version: 2,
+      });
+      expect((await store.taskHistory({ taskId: 'second' })).at(-1)).toMatchObject({
+        type: 'task.edited',
+        data: { priority: 5 },
+      });
       expect((await store.claimNextTask({ workerId: 'w' }))?.task.id).toBe('second');
       const events = (await store.events()).length;
       expect((await store.editTask({ taskId: 'first', priority: 0 })).task.version).toBe(1);
@@ -269,7 +414,12 @@ export function workContract(h: Harness): void {
 
     it('clean-all removes every task and frees every slot; seq keeps increasing', async () => {
       const { store } = await h.open();
-      await store.addTasks({ tasks: [{ id: 'a', description: 'a' }, { id: 'b', description: 'b', dependencies: ['a'] }] });
+      await store.addTasks({
+        tasks: [
+          { id: 'a', description: 'a' },
+          { id: 'b', description: 'b', dependencies: ['a'] },
+        ],
+      });
       await store.claimNextTask({ workerId: 'w' });
       await store.claimSlot({ workerId: 'x' });
       const lastSeq = (await store.events()).at(-1)?.seq ?? 0;

@@ -4,6 +4,7 @@ import type { CoordinatorConfig } from '../config.js';
 import type { CoordinatorOptions } from '../coordinator.js';
 import { DomainError, type ErrorCode } from '../errors.js';
 import type { Store } from '../store.js';
+import { allPages } from '../paging.js';
 import { fakeClock, sequentialIds, type FakeClock } from './fake-clock.js';
 
 export interface StoreContractOptions {
@@ -35,7 +36,12 @@ export function makeHarness(options: StoreContractOptions): Harness {
     name: options.name,
     open: async (config = {}, extra = {}) => {
       const clock = fakeClock();
-      const store = await options.create({ ...extra, clock: clock.now, newId: sequentialIds(), config: { slots: 5, leaseTtlMs: TTL, ...config } });
+      const store = await options.create({
+        ...extra,
+        clock: clock.now,
+        newId: sequentialIds(),
+        config: { slots: 5, leaseTtlMs: TTL, ...config },
+      });
       open.push(store);
       return { store, clock };
     },
@@ -57,16 +63,15 @@ export async function rejects(promise: Promise<unknown>, code: ErrorCode): Promi
 
 /** The whole observable state, to prove a rejected command changed nothing. */
 export async function snapshot(store: Store, project = 'default'): Promise<unknown> {
-  const tasks = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await store.listTasks({ project, limit: 1000, ...(cursor ? { cursor } : {}) });
-    tasks.push(...page.tasks);
-    if (!page.nextCursor) break;
-    cursor = page.nextCursor;
-  }
+  const tasks = await allPages((after) => store.listTasks({ project, limit: 1000, ...after }));
   const events = await store.events({ limit: 1000 });
-  return { tasks, slots: await store.listSlots({ project }), events: events.length, lastSeq: events.at(-1)?.seq ?? 0 };
+  return {
+    tasks,
+    slots: await store.listSlots({ project }),
+    reservations: (await store.listReservations({ project })).reservations,
+    events: events.length,
+    lastSeq: events.at(-1)?.seq ?? 0,
+  };
 }
 
 /** A worker holding a slot, with a shorthand to claim the next task. */

@@ -7,6 +7,11 @@ import { workContract } from './contract-work.js';
 import { feedContract } from './contract-feed.js';
 import { retentionContract } from './contract-retention.js';
 import { transferContract } from './contract-transfer.js';
+import { questionsContract } from './contract-questions.js';
+import { reviewContract } from './contract-review.js';
+import { webhooksContract } from './contract-webhooks.js';
+import { resetContract } from './contract-reset.js';
+import { filesContract } from './contract-files.js';
 
 /**
  * Registers the store contract: every transition and error code, idempotency, all-or-nothing
@@ -23,9 +28,19 @@ export function describeStoreContract(options: StoreContractOptions): void {
     feedContract(harness);
     retentionContract(harness);
     transferContract(harness);
+    questionsContract(harness);
+    reviewContract(harness);
+    webhooksContract(harness);
+    resetContract(harness);
+    filesContract(harness);
   });
 }
 
 export { fakeClock, sequentialIds, type FakeClock } from './fake-clock.js';
 export { describeStorePropertyTest, type PropertyTestOptions } from './property.js';
+export {
+  describeOverlapProperty,
+  describeReservationProperty,
+  type ReservationPropertyOptions,
+} from './property-files.js';
 export { rejects, snapshot, type StoreContractOptions } from './harness.js';

@@ -10,6 +10,7 @@ import { DomainError } from '../errors.js';
 import { isActive, type Task, type TaskEvent } from '../model.js';
 import { createMemoryStore } from '../memory/index.js';
 import type { Store } from '../store.js';
+import { allPages } from '../paging.js';
 import { fakeClock, sequentialIds, type FakeClock } from './fake-clock.js';
 
 const TTL = 10_000;
@@ -33,7 +34,9 @@ const content = {
 /** The first board: tasks a..f, each depending on some earlier ones — always a valid DAG. */
 const seed = fc.tuple(
   ...LETTERS.slice(0, SEEDED).map((id, index) =>
-    fc.record({ dependencies: fc.subarray(LETTERS.slice(0, index), { maxLength: Math.min(2, index) }), ...content }).map((t) => ({ id, ...t })),
+    fc
+      .record({ dependencies: fc.subarray(LETTERS.slice(0, index), { maxLength: Math.min(2, index) }), ...content })
+      .map((t) => ({ id, ...t })),
   ),
 );
 
@@ -43,7 +46,10 @@ const seed = fc.tuple(
  */
 const laterTask = fc
   .record({
-    id: fc.option(fc.constantFrom(...LETTERS.slice(SEEDED), ...LETTERS.slice(SEEDED), 'a'), { nil: undefined, freq: 8 }),
+    id: fc.option(fc.constantFrom(...LETTERS.slice(SEEDED), ...LETTERS.slice(SEEDED), 'a'), {
+      nil: undefined,
+      freq: 8,
+    }),
     dependencies: fc.uniqueArray(taskId, { maxLength: 2 }),
     ...content,
   })
@@ -61,8 +67,18 @@ const command = fc.oneof(
     }),
   },
   { weight: 8, arbitrary: fc.record({ kind: fc.constant('claim' as const), taskId, worker: workerId, slot }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('claimSlot' as const), worker: fc.option(workerId, { nil: null }) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('releaseSlot' as const), slot, worker: fc.option(workerId, { nil: undefined }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('claimSlot' as const), worker: fc.option(workerId, { nil: null }) }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('releaseSlot' as const),
+      slot,
+      worker: fc.option(workerId, { nil: undefined }),
+    }),
+  },
   {
     weight: 24,
     arbitrary: fc.record({
@@ -83,10 +99,22 @@ const command = fc.oneof(
   { weight: 8, arbitrary: fc.record({ kind: fc.constant('heartbeat' as const), worker: workerId }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('reset' as const), taskId }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('cancel' as const), taskId }) },
-  { weight: 12, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 2 * TTL }), sweep: fc.boolean() }) },
+  {
+    weight: 12,
+    arbitrary: fc.record({
+      kind: fc.constant('tick' as const),
+      ms: fc.integer({ min: 0, max: 2 * TTL }),
+      sweep: fc.boolean(),
+    }),
+  },
   {
     weight: 4,
-    arbitrary: fc.record({ kind: fc.constant('edit' as const), taskId, priority: fc.integer({ min: -1, max: 2 }), labels: fc.uniqueArray(label, { maxLength: 2 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant('edit' as const),
+      taskId,
+      priority: fc.integer({ min: -1, max: 2 }),
+      labels: fc.uniqueArray(label, { maxLength: 2 }),
+    }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'cleanAll' as const }) },
 );
@@ -108,7 +136,9 @@ async function run(store: Store, clock: FakeClock, cmd: Command): Promise<Outcom
     case 'add':
       return attempt(() => store.addTasks({ tasks: cmd.tasks }));
     case 'claimNext':
-      return attempt(() => store.claimNextTask({ workerId: cmd.worker, ...(cmd.labels ? { labels: cmd.labels } : {}) }));
+      return attempt(() =>
+        store.claimNextTask({ workerId: cmd.worker, ...(cmd.labels ? { labels: cmd.labels } : {}) }),
+      );
     case 'claim':
       return attempt(() => store.claimTask({ taskId: cmd.taskId, workerId: cmd.worker, slot: cmd.slot }));
     case 'claimSlot':
@@ -155,15 +185,9 @@ function holderAction(store: Store, id: string, worker: string, action: string):
 }
 
 async function state(store: Store) {
-  const tasks: Task[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listTasks({ limit: 1000, ...(cursor ? { cursor } : {}) });
-    tasks.push(...page.tasks);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+  const tasks = await allPages((after) => store.listTasks({ limit: 1000, ...after }));
   const events: TaskEvent[] = [];
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await store.events({ afterSeq: after, limit: 1000 });
     if (!page.length) break;
     events.push(...page);
@@ -183,14 +207,18 @@ function checkInvariants(s: State, doneSeen: Map<string, Task>, lastSeq: number)
     if (task.status === 'available' || task.status === 'blocked') {
       expect(task.status === 'available', `${task.id}: available ⇔ every dependency done`).toBe(depsDone);
     }
-    if (isActive(task.status) || task.status === 'done') expect(depsDone, `${task.id} ran before its dependencies`).toBe(true);
+    if (isActive(task.status) || task.status === 'done')
+      expect(depsDone, `${task.id} ran before its dependencies`).toBe(true);
     if (isActive(task.status)) {
       expect(task.worker, `${task.id} active without a holder`).not.toBeNull();
       expect(task.leaseExpiresAt).not.toBeNull();
       const slotNumber = task.slot as number;
       expect(activeInSlot.get(slotNumber), `slot ${slotNumber} holds two tasks`).toBeUndefined();
       activeInSlot.set(slotNumber, task.id);
-      expect(slotOf.get(slotNumber), `${task.id}'s slot is not held`).toMatchObject({ taskId: task.id, worker: task.worker });
+      expect(slotOf.get(slotNumber), `${task.id}'s slot is not held`).toMatchObject({
+        taskId: task.id,
+        worker: task.worker,
+      });
     } else {
       expect(task.slot, `${task.id} keeps a slot while ${task.status}`).toBeNull();
       expect(task.leaseExpiresAt).toBeNull();
@@ -200,7 +228,8 @@ function checkInvariants(s: State, doneSeen: Map<string, Task>, lastSeq: number)
     if (task.status === 'done') doneSeen.set(task.id, task);
   }
   for (const held of slotOf.values()) {
-    if (held.taskId !== null) expect(activeInSlot.get(held.slot), `slot ${held.slot} points at a task that is not in it`).toBe(held.taskId);
+    if (held.taskId !== null)
+      expect(activeInSlot.get(held.slot), `slot ${held.slot} points at a task that is not in it`).toBe(held.taskId);
   }
   for (let i = 0; i < s.events.length; i++) {
     const seq = s.events[i]!.seq;
@@ -223,30 +252,34 @@ export function describeStorePropertyTest(options: PropertyTestOptions): void {
   describe(`property: memory and ${options.name} stores agree and keep the invariants`, () => {
     it('under random command sequences with clock jumps', async () => {
       await fc.assert(
-        fc.asyncProperty(seed, fc.array(command, { minLength: 1, maxLength: 80, size: 'large' }), async (first, rest) => {
-          const commands: Command[] = [{ kind: 'add', tasks: first }, ...rest];
-          const config = { slots: SLOTS, leaseTtlMs: TTL };
-          const memClock = fakeClock();
-          const otherClock = fakeClock();
-          const memory = createMemoryStore({ clock: memClock.now, newId: sequentialIds(), config });
-          const other = await options.create({ clock: otherClock.now, newId: sequentialIds(), config });
-          const doneSeen = new Map<string, Task>();
-          let lastSeq = 0;
-          try {
-            for (const cmd of commands) {
-              const [a, b] = [await run(memory, memClock, cmd), await run(other, otherClock, cmd)];
-              expect(b, `same answer to ${JSON.stringify(cmd)}`).toEqual(a);
-              if (cmd.kind === 'cleanAll' && a.ok) doneSeen.clear();
-              const [sa, sb] = [await state(memory), await state(other)];
-              expect(sb).toEqual(sa);
-              checkInvariants(sa, doneSeen, lastSeq);
-              lastSeq = sa.events.at(-1)?.seq ?? 0;
+        fc.asyncProperty(
+          seed,
+          fc.array(command, { minLength: 1, maxLength: 80, size: 'large' }),
+          async (first, rest) => {
+            const commands: Command[] = [{ kind: 'add', tasks: first }, ...rest];
+            const config = { slots: SLOTS, leaseTtlMs: TTL };
+            const memClock = fakeClock();
+            const otherClock = fakeClock();
+            const memory = createMemoryStore({ clock: memClock.now, newId: sequentialIds(), config });
+            const other = await options.create({ clock: otherClock.now, newId: sequentialIds(), config });
+            const doneSeen = new Map<string, Task>();
+            let lastSeq = 0;
+            try {
+              for (const cmd of commands) {
+                const [a, b] = [await run(memory, memClock, cmd), await run(other, otherClock, cmd)];
+                expect(b, `same answer to ${JSON.stringify(cmd)}`).toEqual(a);
+                if (cmd.kind === 'cleanAll' && a.ok) doneSeen.clear();
+                const [sa, sb] = [await state(memory), await state(other)];
+                expect(sb).toEqual(sa);
+                checkInvariants(sa, doneSeen, lastSeq);
+                lastSeq = sa.events.at(-1)?.seq ?? 0;
+              }
+            } finally {
+              await memory.close();
+              await other.close();
             }
-          } finally {
-            await memory.close();
-            await other.close();
-          }
-        }),
+          },
+        ),
         { numRuns: options.runs ?? 150 },
       );
     }, 600_000);
