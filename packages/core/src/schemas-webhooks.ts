@@ -8,8 +8,16 @@ export const WebhookStateSchema = z.object({
   cursor: z.number().int().nullable().describe('Every event up to this seq is delivered or not wanted'),
   pending: z.number().int().describe('Events after the cursor'),
   failures: z.number().int().describe('Failed attempts at the delivery at the head of its queue'),
-  failingSince: z.number().int().nullable(),
-  nextAttemptAt: z.number().int().nullable().describe('When the next retry is due (ms since the epoch)'),
+  failingSince: z
+    .number()
+    .int()
+    .nullable()
+    .describe('When the delivery at the head of its queue first failed; null once one succeeds or is dropped'),
+  nextAttemptAt: z
+    .number()
+    .int()
+    .nullable()
+    .describe('When the next retry is due (ms since the epoch); null while an attempt is in flight'),
   lastError: z.string().nullable(),
   delivered: z.number().int().describe('Deliveries acknowledged since this server started'),
   failedAttempts: z.number().int().describe('Attempts that failed (and were retried) since this server started'),

@@ -77,8 +77,10 @@ export function WebhooksView() {
               <td>{w.failedAttempts}</td>
               <td>{w.dropped}</td>
               <td>
-                {w.nextAttemptAt !== null
-                  ? `failing (${w.lastError ?? 'error'}), attempt ${w.failures + 1} at ${dateTime(w.nextAttemptAt)}`
+                {w.failingSince !== null
+                  ? `failing (${w.lastError ?? 'error'}) since ${dateTime(w.failingSince)}, attempt ${w.failures + 1} ${
+                      w.nextAttemptAt !== null ? `at ${dateTime(w.nextAttemptAt)}` : 'in progress'
+                    }`
                   : w.lastDeliveredAt !== null
                     ? `ok, last delivery ${dateTime(w.lastDeliveredAt)}`
                     : 'ok'}

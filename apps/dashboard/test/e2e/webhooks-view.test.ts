@@ -24,6 +24,13 @@ describe.skipIf(!hasChromium)('webhooks view in Chromium', () => {
       expect(claim.body.task.id).toBe('x');
       await server.http.post('/api/v1/tasks/x/fail', { workerId: 'w', error: 'broken' });
       await eventually(() => up.received.length === 1 && down.attempts >= 1, 15_000);
+      // The receivers have the requests; wait until the server has recorded both outcomes too (the failure is
+      // written after the refused request returns), so the page shows what the server knows.
+      await eventually(async () => {
+        const { body } = await server.http.get('/api/v1/webhooks');
+        const byUrl = (url: string) => body.webhooks.find((w: { url: string }) => w.url === url);
+        return byUrl(up.url)?.delivered === 1 && byUrl(down.url)?.failingSince != null;
+      }, 15_000);
 
       const page = await ui.newPage();
       const problems = watchProblems(page);
