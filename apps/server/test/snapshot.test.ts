@@ -40,7 +40,7 @@ const clock = { now: 1_700_000_000_000 };
 async function sqliteSnapshots() {
   const store = await openSqliteStore({ file: tempDb(), clock: () => clock.now });
   const { proxy, calls } = counted(store);
-  const snapshots = new Snapshots(proxy);
+  const snapshots = new Snapshots(proxy, { now: () => clock.now });
   cleanup.push(
     () => store.close(),
     () => snapshots.close(),
@@ -230,6 +230,32 @@ describe('snapshot reads', () => {
     expect(legacyIds(await board.legacyBody('all'))).toEqual([]);
     expect((await reader.stats()).total).toBe(0);
     expect(stats.lastSeq).toBeLessThan((await reader.stats()).lastSeq);
+  });
+
+  it('a write with no event (a start repeated as a keep-alive, a heartbeat) is in the next first page', async () => {
+    const { store, reader } = await sqliteSnapshots();
+    await store.addTask({ id: 'k', description: 'keep' });
+    const { slot } = await reader.claimSlot({ workerId: 'w' });
+    await reader.claimTask({ taskId: 'k', workerId: 'w', slot: slot.slot });
+    const started = await reader.startTask({ taskId: 'k', workerId: 'w' });
+    const page = async () => (await reader.listTasks({ worker: 'w' })).tasks[0];
+    expect((await page())?.version).toBe(started.task.version);
+    // Well inside the cached page's age bound: only the answer can tell the snapshot.
+    clock.now += 100;
+    const again = await reader.startTask({ taskId: 'k', workerId: 'w' });
+    expect(again.task.version).toBeGreaterThan(started.task.version);
+    expect(await page()).toMatchObject({ version: again.task.version, leaseExpiresAt: again.task.leaseExpiresAt });
+    clock.now += 100;
+    await reader.heartbeat({ workerId: 'w' });
+    const renewed = await store.getTask({ taskId: 'k' });
+    expect(renewed.leaseExpiresAt).toBeGreaterThan(again.task.leaseExpiresAt ?? 0);
+    expect(await page()).toMatchObject({ version: renewed.version, leaseExpiresAt: renewed.leaseExpiresAt });
+    // Written past this reader (as another replica would): shown once the cached page is older than the bound.
+    clock.now += 100;
+    await store.heartbeat({ workerId: 'w' });
+    clock.now += 1_000;
+    const elsewhere = await store.getTask({ taskId: 'k' });
+    expect(await page()).toMatchObject({ version: elsewhere.version, leaseExpiresAt: elsewhere.leaseExpiresAt });
   });
 
   it('tasks that retention removes (no event) leave the snapshot after the pass', async () => {

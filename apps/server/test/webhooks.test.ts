@@ -130,6 +130,41 @@ describe('webhooks', () => {
     expect(new Set(completions.received.map((d) => d.id)).size).toBe(3);
   });
 
+  it('plan.finished also when the last task is approved after review, and when a note lands on it before the dispatcher catches up', async () => {
+    const timers = new ManualTimers(Date.now());
+    const gate = await receiver('down');
+    const server = await serverWith([`${gate.url}#task.completed,plan.finished`], timers);
+    const loaded = await server.http.post('/api/v1/plans', {
+      plan: {
+        name: 'gated',
+        tasks: [
+          { id: 'build', description: 'b' },
+          { id: 'ship', description: 's', dependencies: ['build'], review: true },
+        ],
+      },
+    });
+    expect(loaded.status).toBe(201);
+    // The receiver refuses build's completion, so the dispatcher is still on it while the plan finishes.
+    await claim(server.store, 'build', 'w');
+    await server.store.completeTask({ taskId: 'build', workerId: 'w' });
+    await eventually(() => gate.attempts >= 1);
+    await claim(server.store, 'ship', 'w');
+    expect((await server.store.completeTask({ taskId: 'ship', workerId: 'w' })).task.status).toBe('review');
+    timers.advance(100);
+    expect((await server.store.approveTask({ taskId: 'ship', by: 'alice' })).task.status).toBe('done');
+    timers.advance(100);
+    await server.store.addNote({ taskId: 'ship', text: 'shipped to 10% first', by: 'alice' });
+    gate.mode = 'up';
+    await advance(server, timers, 10 * 60_000, 5_000);
+    await eventually(() => gate.received.length === 2);
+    expect(gate.received.map((d) => d.event)).toEqual(['task.completed', 'plan.finished']);
+    expect(gate.received[1]!.body).toMatchObject({
+      type: 'plan.finished',
+      taskId: 'ship',
+      data: { tasks: 2, done: 2 },
+    });
+  });
+
   it('receiver down for 30 s of the injected clock, then up: every delivery arrives exactly once, in order; claims never wait', async () => {
     const timers = new ManualTimers(Date.now());
     const r = await receiver('down');

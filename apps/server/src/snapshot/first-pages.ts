@@ -23,6 +23,8 @@ export interface PageQuery {
 interface Cached {
   query: PageQuery;
   page: TaskPage;
+  /** When it was read from the store (see ProjectSnapshotOptions.slotsMaxAgeMs). */
+  at: number;
   ids: Set<string>;
   /** Creation position of the page's last task; Infinity when the page is not full. */
   lastPos: number;
@@ -34,15 +36,17 @@ const MAX_PAGES = 64;
 export class FirstPages {
   private readonly cached = new Map<string, Cached>();
 
-  get(query: PageQuery): TaskPage | null {
-    return this.cached.get(query.key)?.page ?? null;
+  /** The cached page, unless it was read `maxAgeMs` or longer before `now`. */
+  get(query: PageQuery, now: number, maxAgeMs: number): TaskPage | null {
+    const cached = this.cached.get(query.key);
+    return cached !== undefined && now - cached.at < maxAgeMs ? cached.page : null;
   }
 
   get size(): number {
     return this.cached.size;
   }
 
-  put(query: PageQuery, page: TaskPage, entryOf: (id: string) => Entry | undefined): void {
+  put(query: PageQuery, page: TaskPage, at: number, entryOf: (id: string) => Entry | undefined): void {
     const last = page.tasks.at(-1);
     let lastPos = Infinity;
     if (page.nextCursor !== null && last) {
@@ -52,7 +56,8 @@ export class FirstPages {
       lastPos = entry.pos;
     }
     if (this.cached.size >= MAX_PAGES) this.cached.delete(this.cached.keys().next().value as string);
-    this.cached.set(query.key, { query, page, ids: new Set(page.tasks.map((t) => t.id)), lastPos });
+    this.cached.delete(query.key);
+    this.cached.set(query.key, { query, page, at, ids: new Set(page.tasks.map((t) => t.id)), lastPos });
     serializeOnce(page);
   }
 

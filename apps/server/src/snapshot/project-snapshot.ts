@@ -34,9 +34,11 @@ export interface ProjectSnapshotOptions {
   /** Newest seq seen on the feed (the registry's), for stats.lastSeq. */
   lastSeq: () => Promise<number>;
   /**
-   * Heartbeats renew leases without an event, so a slots answer is also refetched when older than
-   * this (a heartbeat through this process invalidates at once; one on another replica shows
-   * within this bound).
+   * Some commands write without an event: a heartbeat, or a retried claim, start or question,
+   * renews leases (rules/slots.ts renewWorker, rules/holder.ts, rules/questions.ts). So the slots
+   * answer and the cached first pages, which show leases, are also read again when older than
+   * this: such a write through this process is applied at once (`touched`, `invalidateSlots`), one
+   * on another replica shows within this bound.
    */
   slotsMaxAgeMs: number;
   now: () => number;
@@ -157,6 +159,17 @@ export class ProjectSnapshot {
     this.changes++;
     this.reload = true;
     this.invalidateSlots();
+  }
+
+  /**
+   * A task this process wrote with no event (a lease renewed), at `version`: fetched again by the
+   * next read, with the pages it is on, unless the entry already has that version.
+   */
+  touched(id: string, version: number): void {
+    const entry = this.entries.get(id);
+    if (!this.loaded || entry === undefined || entry.version >= version || this.dirty.has(id)) return;
+    this.changes++;
+    this.dirty.add(id);
   }
 
   /** A lease renewed by a heartbeat (no event): the slots answer is fetched again. */
@@ -366,13 +379,14 @@ export class ProjectSnapshot {
   /** The first page of a list query (no cursor), from the cache when no change touched it. */
   async firstPage(query: PageQuery): Promise<TaskPage> {
     await this.fresh();
-    const cached = this.pages.get(query);
+    const cached = this.pages.get(query, this.options.now(), this.options.slotsMaxAgeMs);
     if (cached) return cached;
     const edits = this.edits;
+    const at = this.options.now();
     const page = await this.options.store.listTasks({ ...query.input, project: this.project });
     // A change applied while the page was read was checked against the pages before this one
     // joined them: not cached then. Changes applied later are checked against it.
-    if (this.edits === edits) this.pages.put(query, page, (id) => this.entries.get(id));
+    if (this.edits === edits) this.pages.put(query, page, at, (id) => this.entries.get(id));
     return page;
   }
 }

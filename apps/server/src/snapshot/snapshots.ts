@@ -8,6 +8,7 @@ import {
   type ListTasksQuery,
   type SlotView,
   type Store,
+  type Task,
   type TaskPage,
   type TaskEvent,
 } from '@task-coordinator/core';
@@ -113,7 +114,10 @@ export class Snapshots {
       },
       heartbeat: async (input) => {
         const result = await this.store.heartbeat(input);
-        this.projects.get(input.project ?? DEFAULT_PROJECT)?.invalidateSlots();
+        const snapshot = this.projects.get(input.project ?? DEFAULT_PROJECT);
+        snapshot?.invalidateSlots();
+        // The held tasks' leases were renewed with no event (the answer names them, not their versions).
+        for (const id of result.tasks) snapshot?.touched(id, Number.POSITIVE_INFINITY);
         return result;
       },
       prune: async (input) => {
@@ -122,12 +126,25 @@ export class Snapshots {
         return result;
       },
     };
+    // A command may write a task with no event (a retried claim, start or question renews the
+    // lease): its answer carries the task, which the snapshot applies if its entry is older, so the
+    // writer's next read shows it.
+    const noteAnswer = (answer: unknown): unknown => {
+      const task = (answer as { task?: Partial<Task> } | null)?.task;
+      if (task && typeof task.id === 'string' && typeof task.version === 'number' && typeof task.project === 'string')
+        this.projects.get(task.project)?.touched(task.id, task.version);
+      return answer;
+    };
     const store = this.store;
     return new Proxy(store, {
       get(target, prop, receiver) {
         if (typeof prop === 'string' && prop in overrides) return overrides[prop as keyof Store];
         const value: unknown = Reflect.get(target, prop, receiver);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const out: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return out instanceof Promise ? out.then(noteAnswer) : out;
+        };
       },
     });
   }

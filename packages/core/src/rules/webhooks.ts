@@ -48,9 +48,12 @@ export function planOf(task: Pick<Task, 'labels'>): string | null {
   return label === undefined ? null : label.slice(PLAN_LABEL_PREFIX.length);
 }
 
-/** Events that can finish a plan: a task reaching `done` or `cancelled`. */
+/** Events that can finish a plan: a task reaching `done` (completed, or approved after review) or `cancelled`. */
 export function mayFinishPlan(event: Pick<TaskEvent, 'type' | 'taskId'>): boolean {
-  return event.taskId !== null && (event.type === 'task.completed' || event.type === 'task.cancelled');
+  return (
+    event.taskId !== null &&
+    (event.type === 'task.completed' || event.type === 'task.approved' || event.type === 'task.cancelled')
+  );
 }
 
 /**
@@ -60,17 +63,20 @@ export function mayFinishPlan(event: Pick<TaskEvent, 'type' | 'taskId'>): boolea
  * the failure is its own webhook, and a reset or cancel may still finish the plan).
  *
  * Only one event finishes a plan: the last task to finish, read from the rows (greatest
- * `updatedAt`, then id), and only while that row is still as the event left it (`updatedAt` equals
- * the event's time). A dispatcher that is behind and reads the finished plan while handling an
- * earlier completion therefore sends nothing for it, and replaying the same event after a restart
- * decides the same way (the delivery id then lets the receiver drop the repeat).
+ * `completedAt`, then id), and only when that task finished at the event's time (its `completedAt`
+ * equals the event's `at`: the same command). A dispatcher that is behind and reads the finished
+ * plan while handling an earlier completion therefore sends nothing for it, and replaying the same
+ * event after a restart decides the same way (the delivery id then lets the receiver drop the
+ * repeat). `completedAt` is set only by the commands that finish a task, so a note added to a
+ * finished task (which moves `updatedAt`) does not hide the plan's end.
  */
 export function planFinished(event: Pick<TaskEvent, 'taskId' | 'at'>, planTasks: readonly Task[]): boolean {
   if (planTasks.length === 0 || !planTasks.every((t) => isTerminal(t.status))) return false;
   let last = planTasks[0] as Task;
+  const finishedAt = (t: Task) => t.completedAt ?? t.updatedAt;
   for (const t of planTasks)
-    if (t.updatedAt > last.updatedAt || (t.updatedAt === last.updatedAt && t.id > last.id)) last = t;
-  return last.id === event.taskId && last.updatedAt === event.at;
+    if (finishedAt(t) > finishedAt(last) || (finishedAt(t) === finishedAt(last) && t.id > last.id)) last = t;
+  return last.id === event.taskId && finishedAt(last) === event.at;
 }
 
 /** A webhook's place in the event log: every event up to `seq` was acknowledged or filtered out. */
