@@ -54,8 +54,12 @@ describe('webhooks across a crash', () => {
     expect(receiver.received.map((d) => d.body.taskId)).toEqual(ids);
     expect(receiver.received.every((d) => verified(d, SECRET, now))).toBe(true);
     expect(new Set(receiver.received.map((d) => d.id)).size).toBe(ids.length);
-    // The restarted server reports them in its delivery log.
-    const view = (await client(second.url).get('/api/v1/webhooks')).body;
+    // The restarted server reports them in its delivery log (it records the last one, and moves its
+    // cursor past it, once the receiver's answer is back: after the receiver has the request).
+    const view = await until('the delivery log', async () => {
+      const body = (await client(second.url).get('/api/v1/webhooks')).body;
+      return body.webhooks?.[0]?.delivered === ids.length && body.webhooks[0].pending === 0 ? body : null;
+    });
     expect(view).toMatchObject({ leader: true, webhooks: [{ delivered: ids.length, pending: 0 }] });
   }, 120_000);
 });

@@ -188,6 +188,8 @@ export class WebhookDispatcher {
       .finally(() => {
         runner.running = false;
         this.inFlight.delete(done);
+        // An event noted after run() last looked (or a round cap reached) reads again now, not at the next event.
+        if (runner.dirty && runner.timer === null) this.pump(runner);
       });
     this.inFlight.add(done);
   }
@@ -246,6 +248,8 @@ export class WebhookDispatcher {
       if (passed > runner.cursor)
         runner.cursor = (await store.advanceWebhookCursor({ webhook: runner.spec.id, seq: passed })).seq;
     }
+    // The round cap: more may be waiting, so pump() starts another run once this one has ended.
+    runner.dirty = true;
   }
 
   /** What `event` makes for this webhook: its own delivery if wanted, and `plan.finished` when it finished a plan. */
