@@ -218,6 +218,11 @@ export class SqliteBackend implements Backend {
    * failure stays with the command that caused it.
    */
   private commitGroup(group: Pending[]): void {
+    if (this.wal?.failed) {
+      // Queued before an fsync failed: refused unwritten, like a command issued after it.
+      for (const op of group) op.reject(this.wal.failed);
+      return;
+    }
     try {
       this.begin.run();
     } catch (error) {
@@ -410,7 +415,9 @@ export class SqliteBackend implements Backend {
     });
   }
 
+  /** Fails once an fsync has failed: writes are refused from then on, so the store is not healthy. */
   ping(): Promise<void> {
+    if (this.wal?.failed) return Promise.reject(this.wal.failed);
     return this.read(() => {
       this.db.prepare('SELECT 1').get();
     });

@@ -141,5 +141,7 @@ describe('visibility watermark', () => {
     await expect(store.prune({ eventsBefore: Date.now() + 1, limit: 10 })).rejects.toMatchObject({
       code: 'STORE_UNAVAILABLE',
     });
+    // Health checks see it: every write is refused from now on.
+    await expect(store.ping()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
   });
 });
