@@ -60,10 +60,42 @@ describe('original endpoints', () => {
       [2, false, undefined],
       [3, false, undefined],
     ]);
-    await http.raw('/api/claim-worker-slot', { method: 'POST' });
-    expect((await http.get('/api/workers')).body.workers[0].active).toBe(true);
+    // Slot 1 was given back by done and its release-worker-slot has not come: the next slot is 2 (see below).
+    const next = (await http.raw('/api/claim-worker-slot', { method: 'POST' })).body.slot as number;
+    expect(next).toBe(2);
+    expect((await http.get('/api/workers')).body.workers[1].active).toBe(true);
+    expect((await http.post('/api/release-worker-slot', { slot: next })).body).toEqual({ success: true });
+    expect((await http.get('/api/workers')).body.workers[1].active).toBe(false);
+  });
+
+  it("a slot given back by update-task goes to another client only when no other is free: its owner's release that follows frees nothing of theirs", async () => {
+    const { http } = await startTestServer({ slots: 3 });
+    for (const id of ['t1', 't2', 't3']) await http.post('/api/add-task', { id, description: id });
+    const claimSlot = async () => (await http.raw('/api/claim-worker-slot', { method: 'POST' })).body.slot as number;
+    // A's cycle: slot 1, t1, done (which gives slot 1 back); its release-worker-slot comes after.
+    expect(await claimSlot()).toBe(1);
+    expect((await http.post('/api/claim-task', { taskId: 't1', workerId: 'a', workerSlot: 1 })).body.success).toBe(true);
+    expect((await http.post('/api/update-task', { taskId: 't1', status: 'done', workerId: 'a' })).body.success).toBe(true);
+    // B takes a slot between A's done and A's release: not slot 1, which A's release would free.
+    const b = await claimSlot();
+    expect(b).toBe(2);
     expect((await http.post('/api/release-worker-slot', { slot: 1 })).body).toEqual({ success: true });
-    expect((await http.get('/api/workers')).body.workers[0].active).toBe(false);
+    expect((await http.post('/api/claim-task', { taskId: 't2', workerId: 'b', workerSlot: b })).body).toEqual({
+      success: true,
+    });
+    // Released, slot 1 is the lowest free slot again.
+    expect(await claimSlot()).toBe(1);
+    // With every other slot taken, a slot whose release is on the way is handed out (never NO_FREE_SLOT).
+    expect((await http.post('/api/claim-task', { taskId: 't3', workerId: 'c', workerSlot: 1 })).body.success).toBe(true);
+    expect((await http.post('/api/update-task', { taskId: 't3', status: 'done', workerId: 'c' })).body.success).toBe(true);
+    expect(await claimSlot()).toBe(3);
+    expect(await claimSlot()).toBe(1);
+    const workers = (await http.get('/api/workers')).body.workers as Array<{ slot: number; active: boolean }>;
+    expect(workers.map((w) => [w.slot, w.active])).toEqual([
+      [1, true],
+      [2, true],
+      [3, true],
+    ]);
   });
 
   it('failed tasks reset; clean-all-tasks empties the board', async () => {

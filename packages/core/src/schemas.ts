@@ -381,6 +381,13 @@ export const ClaimSlotInputSchema = z.strictObject({
     .optional()
     .describe('Omit only for original clients: the slot is then held anonymously'),
   leaseTtlMs: LeaseTtlSchema.optional(),
+  avoidSlots: z
+    .array(SlotNumberSchema)
+    .max(LIMITS.slotMax)
+    .optional()
+    .describe(
+      'Slots to take only when no other is free (the original endpoints pass slots whose release may still be on the way)',
+    ),
 });
 export type ClaimSlotInput = z.input<typeof ClaimSlotInputSchema>;
 

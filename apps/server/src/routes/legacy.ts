@@ -11,6 +11,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { allPages, DEFAULT_PROJECT, DomainError, type Store, type Task } from '@task-coordinator/core';
 import type { LegacyBody } from '../snapshot/project-snapshot.js';
 import type { Snapshots } from '../snapshot/snapshots.js';
+import { returnedSlotsOf, type ReturnedSlots } from './legacy-slots.js';
 import { toLegacySlot, toLegacyTask } from './legacy-task.js';
 
 export { LEGACY_STATUS, toLegacyTask, type LegacyTask } from './legacy-task.js';
@@ -52,6 +53,8 @@ export interface LegacyContext {
   legacyLeaseTtlMs: number;
   /** The default project's snapshot (whole-board reads); null: page through the store. */
   board: (() => ReturnType<Snapshots['project']>) | null;
+  /** Slots given back by update-task whose release-worker-slot may still be on the way (legacy-slots.ts). */
+  returned: ReturnedSlots;
 }
 
 export interface LegacyRoute {
@@ -67,21 +70,26 @@ export const LEGACY_ROUTES: readonly LegacyRoute[] = [
   {
     method: 'post',
     path: '/claim-worker-slot',
-    async handle({ store, legacyLeaseTtlMs }) {
-      const { slot } = await store.claimSlot({ leaseTtlMs: legacyLeaseTtlMs });
+    async handle({ store, legacyLeaseTtlMs, returned }) {
+      const avoidSlots = returned.avoid();
+      const { slot } = await store.claimSlot({
+        leaseTtlMs: legacyLeaseTtlMs,
+        ...(avoidSlots.length ? { avoidSlots } : {}),
+      });
       return { success: true, slot: slot.slot };
     },
   },
   {
     method: 'post',
     path: '/release-worker-slot',
-    async handle({ store }, body) {
+    async handle({ store, returned }, body) {
       const { slot } = bodyFields(body);
       // The original server let any client free any slot, and its clients rely on that; freeing a slot never took
       // a task from its worker there. Here neither: the slot is freed, its task stays with its worker (under its
       // lease). An original client's loop (update-task done, which gives the slot back, then release-worker-slot)
       // may otherwise release a slot another worker has taken in between, and take that worker's task from it.
-      await store.releaseSlot({ slot: numeric(slot) as number, force: true, keepTask: true });
+      const released = await store.releaseSlot({ slot: numeric(slot) as number, force: true, keepTask: true });
+      returned.released(released.slot);
       return SUCCESS;
     },
   },
@@ -96,25 +104,24 @@ export const LEGACY_ROUTES: readonly LegacyRoute[] = [
   {
     method: 'post',
     path: '/claim-task',
-    async handle({ store, legacyLeaseTtlMs }, body) {
+    async handle({ store, legacyLeaseTtlMs, returned }, body) {
       const { taskId, workerId, workerSlot } = bodyFields(body);
-      await store.claimTask({
-        taskId: taskId as string,
-        workerId: workerId as string,
-        slot: numeric(workerSlot) as number,
-        leaseTtlMs: legacyLeaseTtlMs,
-      });
+      const slot = numeric(workerSlot) as number;
+      await store.claimTask({ taskId: taskId as string, workerId: workerId as string, slot, leaseTtlMs: legacyLeaseTtlMs });
+      returned.claimed(workerId as string, slot);
       return SUCCESS;
     },
   },
   {
     method: 'post',
     path: '/update-task',
-    async handle({ store }, body) {
+    async handle({ store, returned }, body) {
       const { taskId, status, workerId, output, error } = bodyFields(body);
       const base = { taskId: taskId as string, workerId: workerId as string };
       const kept = output !== undefined ? { output: output as string } : {};
       // As the original did: a finished task gives its slot back, and a failure keeps the output sent with it.
+      // Marked before the command: the slot is free from its commit on, before the answer is back.
+      if (status === 'done' || status === 'failed') returned.finishing(workerId as string);
       switch (status) {
         case 'working':
           await store.startTask(base);
@@ -190,7 +197,12 @@ export const LEGACY_ROUTES: readonly LegacyRoute[] = [
 
 /** The context the routes run in: whole-board reads from `snapshots` when given (the server always gives them). */
 export function legacyContext(store: Store, legacyLeaseTtlMs: number, snapshots: Snapshots | null): LegacyContext {
-  return { store, legacyLeaseTtlMs, board: snapshots ? () => snapshots.project(DEFAULT_PROJECT) : null };
+  return {
+    store,
+    legacyLeaseTtlMs,
+    board: snapshots ? () => snapshots.project(DEFAULT_PROJECT) : null,
+    returned: returnedSlotsOf(store),
+  };
 }
 
 /** A snapshot body (as pieces, nothing serialised or copied) or a JSON object. */

@@ -12,13 +12,17 @@ export type ParsedClaimSlot = z.output<typeof ClaimSlotInputSchema>;
 export type ParsedReleaseSlot = z.output<typeof ReleaseSlotInputSchema>;
 export type ParsedHeartbeat = z.output<typeof HeartbeatInputSchema>;
 
-/** Takes the lowest free slot of the project for `worker` (null: an original client's anonymous slot). */
+/**
+ * Takes the lowest free slot of the project for `worker` (null: an original client's anonymous
+ * slot). A slot in `avoid` is taken only when no other is free.
+ */
 export function* takeFreeSlot(
   ctx: RuleContext,
   changes: ChangeSet,
   project: string,
   worker: string | null,
   ttlMs: number,
+  avoid: readonly number[] = [],
 ): Ask<{ slot: Slot; created: boolean }> {
   const held = new Set(yield* ask({ kind: 'heldSlotNumbers', project }));
   if (worker !== null) {
@@ -30,7 +34,9 @@ export function* takeFreeSlot(
   let number = 0;
   const total = slotsFor(ctx.config, project);
   for (let n = 1; n <= total; n++) {
-    if (!held.has(n)) {
+    if (held.has(n)) continue;
+    if (number === 0) number = n;
+    if (!avoid.includes(n)) {
       number = n;
       break;
     }
@@ -108,7 +114,8 @@ export function* claimSlot(ctx: RuleContext, input: ParsedClaimSlot): Program<Sl
       return { result: { slot: renewed, created: false }, change: changes.build() };
     }
   }
-  const taken = yield* takeFreeSlot(ctx, changes, project, worker, input.leaseTtlMs ?? ctx.config.leaseTtlMs);
+  const ttl = input.leaseTtlMs ?? ctx.config.leaseTtlMs;
+  const taken = yield* takeFreeSlot(ctx, changes, project, worker, ttl, input.avoidSlots);
   return { result: taken, change: changes.build() };
 }
 

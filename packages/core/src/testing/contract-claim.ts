@@ -15,6 +15,20 @@ export function claimContract(h: Harness): void {
       expect((await store.claimSlot({ workerId: 'c' })).slot.slot).toBe(1);
     });
 
+    it('takes a slot in avoidSlots only when no other is free', async () => {
+      const { store } = await h.open({ slots: 3 });
+      // Free: 1, 2, 3; avoided: 1 and 3 → 2, then 1 (the lowest avoided) once 2 is taken, and a
+      // named worker that already holds a slot keeps it whatever it avoids.
+      const a = await store.claimSlot({ avoidSlots: [1, 3] });
+      const b = await store.claimSlot({ avoidSlots: [1, 3] });
+      const c = await store.claimSlot({ workerId: 'c', avoidSlots: [3] });
+      const again = await store.claimSlot({ workerId: 'c', avoidSlots: [3] });
+      expect([a.slot.slot, b.slot.slot, c.slot.slot, again.slot.slot]).toEqual([2, 1, 3, 3]);
+      const before = await snapshot(store);
+      await rejects(store.claimSlot({ avoidSlots: [0] }), 'VALIDATION_FAILED');
+      expect(await snapshot(store)).toEqual(before);
+    });
+
     it('answers NO_FREE_SLOT when every slot is held', async () => {
       const { store } = await h.open({ slots: 2 });
       await store.claimSlot({ workerId: 'a' });
