@@ -3,9 +3,10 @@
 // Commands queued in one turn of the event loop run together in one transaction (a rejected
 // command writes nothing, see commitGroup). The durable part of the commit, an fsync of the WAL,
 // runs on libuv's thread pool (wal-sync.ts): inside COMMIT with synchronous=FULL it blocked the
-// event loop for every group. Groups committed while an fsync runs wait for the next one, which
-// covers them all. Only after it are a group's events announced (this backend is the Coordinator's
-// feed) and its commands answered: nothing is acknowledged before its fsync.
+// event loop for every group. Commands that arrive while an fsync runs are held, and committed
+// when it returns, just before the next one, which covers them all. Only after its fsync are a
+// group's events announced (this backend is the Coordinator's feed) and its commands answered:
+// nothing is acknowledged before its fsync.
 //
 // The visibility watermark. Between its COMMIT and its fsync a group's rows are in the file, but
 // its events have not gone out. Readers of the event log (events, lastSeq, history, and retention's
@@ -137,7 +138,12 @@ export class SqliteBackend implements Backend {
     this.rollback = db.prepare('ROLLBACK');
     this.wal =
       (options.synchronous ?? 'FULL') === 'FULL'
-        ? new WalSync(`${options.file}-wal`, options.fsync, () => this.commitQueued())
+        ? new WalSync(
+            `${options.file}-wal`,
+            options.fsync,
+            () => this.commitQueued(),
+            () => this.queue.length > 0,
+          )
         : null;
   }
 
@@ -197,6 +203,9 @@ export class SqliteBackend implements Backend {
 
   private flush(): void {
     this.scheduled = false;
+    // An fsync is running: held, committed when it returns (wal-sync.ts says why), and close()
+    // waits for that fsync and the next.
+    if (this.wal?.syncing) return void this.drained.splice(0).forEach((done) => done());
     const group = this.queue.splice(0, this.maxGroupSize);
     if (this.queue.length) {
       this.scheduled = true;
@@ -206,7 +215,7 @@ export class SqliteBackend implements Backend {
     if (!this.scheduled) for (const done of this.drained.splice(0)) done();
   }
 
-  /** Just before an fsync starts: commits what is queued now, so that fsync covers it too. */
+  /** Just before an fsync starts: commits what is queued now, so that fsync covers it too (after a failed one: refuses it). */
   private commitQueued(): void {
     while (this.queue.length) this.commitGroup(this.queue.splice(0, this.maxGroupSize));
   }

@@ -10,8 +10,12 @@
 // instead fsync inside COMMIT on the event loop. SQLite still syncs the WAL before each
 // checkpoint and the WAL header when it reuses the file, as NORMAL always does.
 //
-// One fsync at a time: commits made while one is running wait for the next, which covers all of
-// them (group commit across fsyncs). Callbacks are called in the order they were registered.
+// One fsync at a time, and no commit while it runs: the backend holds the commands that arrive
+// meanwhile (`syncing`) and commits them all when it returns, just before the next fsync, which
+// covers them (group commit across fsyncs). Writing to the WAL while it is being synced made each
+// fsync wait for the pages written during it: 4-5 ms instead of 0.1-0.4 ms on the reference
+// machine (an fsync loop beside a writer of 5 pages per turn; 20 and 60 pages alike), and every
+// command waited for about two of them. Callbacks are called in the order they were registered.
 //
 // An fsync starts one turn of the event loop after the first commit that needs it, and
 // `beforeSync` (the backend commits what is queued) runs just before it: so the commands issued
@@ -41,9 +45,19 @@ export class WalSync {
   constructor(
     private readonly walFile: string,
     private readonly fsync: FsyncFn = nodeFsync,
-    /** Runs just before each fsync starts; whatever it commits is covered by that fsync. Must not throw. */
+    /**
+     * Runs just before each fsync starts, and after a failed one; whatever it commits is covered by
+     * that fsync (after a failure it commits nothing: the backend refuses what it holds). Must not throw.
+     */
     private readonly beforeSync: () => void = () => undefined,
+    /** Whether the backend holds commands for the next fsync (it commits none while one runs). */
+    private readonly pending: () => boolean = () => false,
   ) {}
+
+  /** An fsync is running: the backend holds its commands until it returns (see the file's header). */
+  get syncing(): boolean {
+    return this.running;
+  }
 
   /** Set once an fsync failed: the file's state on disk is unknown, nothing more is acknowledged. */
   get failed(): DomainError | null {
@@ -91,10 +105,11 @@ export class WalSync {
       );
       batch.push(...this.waiting.splice(0));
     }
-    // Still `running` while the callbacks run: one that commits again waits for the next fsync.
+    // Still `running` while the callbacks run: what they issue is held for the next fsync.
     for (const done of batch) done(this.failure);
     this.running = false;
-    if (!this.failure && this.waiting.length) return this.run();
+    if (this.failure) this.beforeSync();
+    else if (this.waiting.length || this.pending()) return this.run();
     for (const done of this.idle.splice(0)) done();
   }
 
