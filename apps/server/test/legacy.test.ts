@@ -74,8 +74,12 @@ describe('original endpoints', () => {
     const claimSlot = async () => (await http.raw('/api/claim-worker-slot', { method: 'POST' })).body.slot as number;
     // A's cycle: slot 1, t1, done (which gives slot 1 back); its release-worker-slot comes after.
     expect(await claimSlot()).toBe(1);
-    expect((await http.post('/api/claim-task', { taskId: 't1', workerId: 'a', workerSlot: 1 })).body.success).toBe(true);
-    expect((await http.post('/api/update-task', { taskId: 't1', status: 'done', workerId: 'a' })).body.success).toBe(true);
+    expect((await http.post('/api/claim-task', { taskId: 't1', workerId: 'a', workerSlot: 1 })).body.success).toBe(
+      true,
+    );
+    expect((await http.post('/api/update-task', { taskId: 't1', status: 'done', workerId: 'a' })).body.success).toBe(
+      true,
+    );
     // B takes a slot between A's done and A's release: not slot 1, which A's release would free.
     const b = await claimSlot();
     expect(b).toBe(2);
@@ -86,8 +90,12 @@ describe('original endpoints', () => {
     // Released, slot 1 is the lowest free slot again.
     expect(await claimSlot()).toBe(1);
     // With every other slot taken, a slot whose release is on the way is handed out (never NO_FREE_SLOT).
-    expect((await http.post('/api/claim-task', { taskId: 't3', workerId: 'c', workerSlot: 1 })).body.success).toBe(true);
-    expect((await http.post('/api/update-task', { taskId: 't3', status: 'done', workerId: 'c' })).body.success).toBe(true);
+    expect((await http.post('/api/claim-task', { taskId: 't3', workerId: 'c', workerSlot: 1 })).body.success).toBe(
+      true,
+    );
+    expect((await http.post('/api/update-task', { taskId: 't3', status: 'done', workerId: 'c' })).body.success).toBe(
+      true,
+    );
     expect(await claimSlot()).toBe(3);
     expect(await claimSlot()).toBe(1);
     const workers = (await http.get('/api/workers')).body.workers as Array<{ slot: number; active: boolean }>;

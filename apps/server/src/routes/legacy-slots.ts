@@ -26,7 +26,8 @@ export class ReturnedSlots {
   claimed(worker: string, slot: number): void {
     this.claimedIn.delete(worker);
     this.claimedIn.set(worker, slot);
-    if (this.claimedIn.size > MAX_REMEMBERED_CLAIMS) this.claimedIn.delete(this.claimedIn.keys().next().value as string);
+    if (this.claimedIn.size > MAX_REMEMBERED_CLAIMS)
+      this.claimedIn.delete(this.claimedIn.keys().next().value as string);
     this.returned.delete(slot);
   }
 

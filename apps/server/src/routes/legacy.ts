@@ -107,7 +107,12 @@ export const LEGACY_ROUTES: readonly LegacyRoute[] = [
     async handle({ store, legacyLeaseTtlMs, returned }, body) {
       const { taskId, workerId, workerSlot } = bodyFields(body);
       const slot = numeric(workerSlot) as number;
-      await store.claimTask({ taskId: taskId as string, workerId: workerId as string, slot, leaseTtlMs: legacyLeaseTtlMs });
+      await store.claimTask({
+        taskId: taskId as string,
+        workerId: workerId as string,
+        slot,
+        leaseTtlMs: legacyLeaseTtlMs,
+      });
       returned.claimed(workerId as string, slot);
       return SUCCESS;
     },
