@@ -33,10 +33,11 @@ export function* takeFreeSlot(
   }
   let number = 0;
   const total = slotsFor(ctx.config, project);
+  const avoided = new Set(avoid);
   for (let n = 1; n <= total; n++) {
     if (held.has(n)) continue;
     if (number === 0) number = n;
-    if (!avoid.includes(n)) {
+    if (!avoided.has(n)) {
       number = n;
       break;
     }
