@@ -203,15 +203,16 @@ export class SqliteBackend implements Backend {
 
   private flush(): void {
     this.scheduled = false;
-    // An fsync is running: held, committed when it returns (wal-sync.ts says why), and close()
-    // waits for that fsync and the next.
-    if (this.wal?.syncing) return void this.drained.splice(0).forEach((done) => done());
-    const group = this.queue.splice(0, this.maxGroupSize);
-    if (this.queue.length) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
+    // While an fsync runs, what is queued is held: committed when it returns (wal-sync.ts says
+    // why), and close() waits for that fsync and the next.
+    if (!this.wal?.syncing) {
+      const group = this.queue.splice(0, this.maxGroupSize);
+      if (this.queue.length) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+      if (group.length) this.commitGroup(group);
     }
-    if (group.length) this.commitGroup(group);
     if (!this.scheduled) for (const done of this.drained.splice(0)) done();
   }
 
