@@ -1,19 +1,23 @@
 // HTTP benchmark: 64 keep-alive workers doing claim-next → complete against the durable SQLite server,
 // a bare node:http server answering a same-size JSON body under the same client (the ratio), and
-// long-poll wake latency (task added → waiting worker has it).
+// long-poll wake latency (task added → waiting worker has it). Each contender is warmed up first,
+// unmeasured; each round also runs a reference, the same server with commits acknowledged before
+// their fsync, and reports the CPU per cycle of each server and of the load generator.
 // Run with `npm run bench` (builds first). Prints a table and writes bench/results/http.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { httpClient } from './http-client.mjs';
-import { serverProcesses } from './servers.mjs';
+import { ownCpuMs, processCpuMs, serverProcesses } from './servers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const quick = process.argv.includes('--quick');
 const WORKERS = 64;
 const TASKS = quick ? 4_000 : 12_000;
+/** Tasks of the unmeasured warm-up before each measured run (and the bare server's as many requests). */
+const WARMUP = 1_000;
 const ROUNDS = 3;
 const WAKE_SAMPLES = quick ? 60 : 200;
 const dir = mkdtempSync(join(tmpdir(), 'tc-http-bench-'));
@@ -25,13 +29,26 @@ const { call } = load;
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const round = (n, digits = 2) => Number(n.toFixed(digits));
 
-const startCoordinator = (name) => servers.startCoordinator(join(dir, `${name}.db`), WORKERS + 8);
+const startCoordinator = (name, unsynced = false) =>
+  servers.startCoordinator(join(dir, `${name}.db`), WORKERS + 8, { unsynced });
 
-async function coordinatorCycles(name) {
-  const { child, port } = await startCoordinator(name);
-  for (let i = 0; i < TASKS; i += 1000) {
+/** Our claim-next→complete loop; `unsynced`: the reference server (commits acknowledged before their fsync). */
+async function coordinatorCycles(name, unsynced = false) {
+  const { child, port } = await startCoordinator(name, unsynced);
+  await claimLoop(port, 'warmup', WARMUP);
+  const measured = await claimLoop(port, 't', TASKS, child.pid);
+  await stop(child);
+  return measured;
+}
+
+/** Adds `tasks` tasks, then 64 workers claim and complete them until none is left. */
+async function claimLoop(port, prefix, tasks, pid = null) {
+  for (let i = 0; i < tasks; i += 1000) {
     await call(port, 'POST', '/api/v1/tasks', {
-      tasks: Array.from({ length: 1000 }, (_, j) => ({ id: `t-${i + j}`, description: `benchmark task ${i + j}` })),
+      tasks: Array.from({ length: Math.min(1000, tasks - i) }, (_, j) => ({
+        id: `${prefix}-${i + j}`,
+        description: `benchmark task ${i + j}`,
+      })),
     });
   }
   const latencies = [];
@@ -45,6 +62,7 @@ async function coordinatorCycles(name) {
     if (res.status >= 500) errors++;
     return res;
   };
+  const cpu0 = { server: processCpuMs(pid), client: ownCpuMs() };
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: WORKERS }, async (_, w) => {
@@ -59,16 +77,24 @@ async function coordinatorCycles(name) {
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  await stop(child);
   latencies.sort((a, b) => a - b);
   return {
     seconds,
+    cpu: cpuPerCycle(cpu0, pid, cycles),
     cyclesPerSecond: Math.round(cycles / seconds),
     requestsPerSecond: Math.round(latencies.length / seconds),
     p50: round(percentile(latencies, 50)),
     p99: round(percentile(latencies, 99)),
     errors5xx: errors,
     responseBytes: claimBytes,
+  };
+}
+
+/** CPU ms per cycle since `cpu0` of the server (process `pid`) and of this load generator. */
+function cpuPerCycle(cpu0, pid, cycles) {
+  return {
+    server: round((processCpuMs(pid) - cpu0.server) / cycles, 3),
+    client: round((ownCpuMs() - cpu0.client) / cycles, 3),
   };
 }
 
@@ -83,7 +109,13 @@ async function bareRequests(bodyBytes, duration) {
     server.listen(0, '127.0.0.1', () => console.log('PORT ' + server.address().port));
     process.on('SIGTERM', () => server.close(() => process.exit(0)));`;
   const { child, port } = await start(['-e', script], (out) => /PORT (\d+)/.exec(out)?.[1]);
+  // Warmed up like ours: as many requests as our warm-up's cycles make.
+  for (let i = 0; i < (WARMUP * 2) / WORKERS; i++)
+    await Promise.all(
+      Array.from({ length: WORKERS }, () => call(port, 'POST', '/bare', { workerId: 'w', output: 'ok' })),
+    );
   let requests = 0;
+  const cpu0 = { server: processCpuMs(child.pid), client: ownCpuMs() };
   const deadline = performance.now() + duration * 1000;
   const t0 = performance.now();
   await Promise.all(
@@ -95,8 +127,10 @@ async function bareRequests(bodyBytes, duration) {
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  // Per two requests: a cycle of ours is two.
+  const cpu = cpuPerCycle(cpu0, child.pid, requests / 2);
   await stop(child);
-  return Math.round(requests / seconds);
+  return { requestsPerSecond: Math.round(requests / seconds), cpu };
 }
 
 async function wakeLatency() {
@@ -172,8 +206,15 @@ try {
   const rounds = [];
   for (let i = 0; i < ROUNDS; i++) {
     const ours = await coordinatorCycles(`cycles-${i}`);
+    const unsynced = await coordinatorCycles(`cycles-unsynced-${i}`, true);
     const bare = await bareRequests(ours.responseBytes, Math.max(2, ours.seconds));
-    rounds.push({ ours, bare, ratio: ours.requestsPerSecond / bare });
+    rounds.push({
+      ours,
+      unsynced,
+      bare,
+      ratio: ours.requestsPerSecond / bare.requestsPerSecond,
+      unsyncedRatio: unsynced.requestsPerSecond / bare.requestsPerSecond,
+    });
   }
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const mid = rounds.find((r) => r.ratio === median(rounds.map((x) => x.ratio)));
@@ -192,9 +233,28 @@ try {
     rounds.reduce((n, r) => n + r.ours.errors5xx, 0),
     '0',
   );
-  row(`bare node:http, same client, ${ours.responseBytes}-byte JSON (requests/s)`, bare);
+  row(`bare node:http, same client, ${ours.responseBytes}-byte JSON (requests/s)`, bare.requestsPerSecond);
   row(`our requests/s as a share of bare node:http (median of ${ROUNDS} rounds)`, ratio, '>= 0.75');
   row('  ratio per round', rounds.map((r) => round(r.ratio)).join(' / '));
+  row(
+    'reference: ours with commits not synced, as a share of bare (median)',
+    round(median(rounds.map((r) => r.unsyncedRatio))),
+  );
+  row('  ratio per round', rounds.map((r) => round(r.unsyncedRatio)).join(' / '));
+  const cpuOf = (pick) =>
+    `${median(rounds.map((r) => pick(r).cpu.server))} + ${median(rounds.map((r) => pick(r).cpu.client))}`;
+  row(
+    'CPU ms per cycle (2 requests), server + load generator: ours',
+    cpuOf((r) => r.ours),
+  );
+  row(
+    '  ours with commits not synced',
+    cpuOf((r) => r.unsynced),
+  );
+  row(
+    '  bare node:http',
+    cpuOf((r) => r.bare),
+  );
   const wake = await wakeLatency();
   row('long-poll wake latency p50 / p99 (ms, add acknowledged → claim)', `${wake.p50} / ${wake.p99}`, 'p99 <= 20');
   const mcpWake = await mcpWakeLatency();

@@ -2,19 +2,23 @@
 // takes a slot, lists the available tasks, claims one, finishes it and releases the slot. Against the
 // durable SQLite server and a bare node:http server that keeps the board in a Map and answers the
 // same bodies (building its JSON on every request), with the same client, in alternating rounds.
+// Each round also runs a reference, the same server with commits acknowledged before their fsync,
+// and every contender's CPU per cycle (server and load generator share the machine's cores).
 // Run with `npm run bench` (builds first). Prints a table and writes bench/results/original.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { httpClient } from './http-client.mjs';
-import { serverProcesses } from './servers.mjs';
+import { ownCpuMs, processCpuMs, serverProcesses } from './servers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const quick = process.argv.includes('--quick');
 const WORKERS = 16;
 const TASKS = quick ? 1_000 : 2_000;
+/** Tasks of the unmeasured warm-up before each contender's measured run. */
+const WARMUP = 500;
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 3 : 5;
 const dir = mkdtempSync(join(tmpdir(), 'tc-original-bench-'));
@@ -24,7 +28,8 @@ const load = httpClient(WORKERS + 4);
 const round = (n, digits = 2) => Number(n.toFixed(digits));
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-const startCoordinator = (name) => servers.startCoordinator(join(dir, `${name}.db`), WORKERS + 4);
+const startCoordinator = (name, unsynced = false) =>
+  servers.startCoordinator(join(dir, `${name}.db`), WORKERS + 4, { unsynced });
 
 // The bare server: the original endpoints over a Map, no validation, no durability, no events.
 const BARE = `
@@ -75,25 +80,38 @@ const BARE = `
   server.listen(0, '127.0.0.1', () => console.log('PORT ' + server.address().port));
   process.on('SIGTERM', () => server.close(() => process.exit(0)));`;
 
-/** 16 original clients until the board is done; cycles per second and the available-tasks latency. */
-async function originalWorkload(port) {
+/**
+ * 16 original clients until the board is done, against the server on `port` (process `pid`):
+ * cycles per second, the available-tasks latency, and the CPU per cycle of the server and of
+ * this load generator, which share the machine's cores.
+ */
+async function originalWorkload(port, pid) {
+  // Warmed up first on a board of its own, as a server that has been running is: the same cycle on
+  // WARMUP tasks, not measured (a round is a few seconds, and compiling the code paths would count).
+  await runCycles(port, 'warmup', WARMUP, pid);
+  return runCycles(port, 'o', TASKS, pid);
+}
+
+/** Adds `tasks` tasks named `prefix-n`, then 16 original clients take them until none is left. */
+async function runCycles(port, prefix, tasks, pid) {
   const post = (path, body) => load.call(port, 'POST', path, body);
   // Added as original clients add them, one per call (16 at a time: setting up is not measured).
-  for (let i = 0; i < TASKS; i += WORKERS)
+  for (let i = 0; i < tasks; i += WORKERS)
     await Promise.all(
-      Array.from({ length: Math.min(WORKERS, TASKS - i) }, (_, j) =>
-        post('/api/add-task', { id: `o-${i + j}`, description: `original task ${i + j}` }),
+      Array.from({ length: Math.min(WORKERS, tasks - i) }, (_, j) =>
+        post('/api/add-task', { id: `${prefix}-${i + j}`, description: `original task ${i + j}` }),
       ),
     );
   let cycles = 0;
   let conflicts = 0;
   let errors = 0;
   const listMs = [];
+  const cpu0 = { server: processCpuMs(pid), client: ownCpuMs() };
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: WORKERS }, async (_, w) => {
       const workerId = `worker-${w}`;
-      for (let turn = 0; turn < TASKS * 4; turn++) {
+      for (let turn = 0; turn < tasks * 4; turn++) {
         const { body: slot } = await post('/api/claim-worker-slot');
         if (!slot?.success) {
           errors++;
@@ -120,9 +138,14 @@ async function originalWorkload(port) {
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = {
+    server: round((processCpuMs(pid) - cpu0.server) / cycles, 3),
+    client: round((ownCpuMs() - cpu0.client) / cycles, 3),
+  };
   listMs.sort((a, b) => a - b);
   return {
     cyclesPerSecond: Math.round(cycles / seconds),
+    cpu,
     cycles,
     conflicts,
     errors,
@@ -141,12 +164,22 @@ try {
   const rounds = [];
   for (let i = 0; i < ROUNDS; i++) {
     const coordinator = await startCoordinator(`original-${i}`);
-    const ours = await originalWorkload(coordinator.port);
+    const ours = await originalWorkload(coordinator.port, coordinator.child.pid);
     await stop(coordinator.child);
+    // The reference: the same server with commits acknowledged before their fsync (not a way to run it).
+    const reference = await startCoordinator(`original-unsynced-${i}`, true);
+    const unsynced = await originalWorkload(reference.port, reference.child.pid);
+    await stop(reference.child);
     const bareServer = await start(['-e', BARE], (out) => /PORT (\d+)/.exec(out)?.[1]);
-    const bare = await originalWorkload(bareServer.port);
+    const bare = await originalWorkload(bareServer.port, bareServer.child.pid);
     await stop(bareServer.child);
-    rounds.push({ ours, bare, ratio: round(ours.cyclesPerSecond / bare.cyclesPerSecond) });
+    rounds.push({
+      ours,
+      unsynced,
+      bare,
+      ratio: round(ours.cyclesPerSecond / bare.cyclesPerSecond),
+      unsyncedRatio: round(unsynced.cyclesPerSecond / bare.cyclesPerSecond),
+    });
   }
   const ratio = median(rounds.map((r) => r.ratio));
   row(
@@ -158,6 +191,25 @@ try {
   row('  per round', rounds.map((r) => r.bare.cyclesPerSecond).join(' '));
   row(`ours as a multiple of bare node:http (median of ${ROUNDS} rounds)`, ratio, '>= 1.0');
   row('  ratio per round', rounds.map((r) => r.ratio).join(' '));
+  row(
+    'reference: ours with commits not synced, as a multiple of bare (median)',
+    median(rounds.map((r) => r.unsyncedRatio)),
+  );
+  row('  ratio per round', rounds.map((r) => r.unsyncedRatio).join(' '));
+  const cpuOf = (pick) =>
+    `${median(rounds.map((r) => pick(r).cpu.server))} + ${median(rounds.map((r) => pick(r).cpu.client))}`;
+  row(
+    'CPU ms per cycle, server + load generator: ours',
+    cpuOf((r) => r.ours),
+  );
+  row(
+    '  ours with commits not synced',
+    cpuOf((r) => r.unsynced),
+  );
+  row(
+    '  bare node:http',
+    cpuOf((r) => r.bare),
+  );
   row(
     'GET /api/available-tasks p50, ours / bare (ms, median round)',
     `${median(rounds.map((r) => r.ours.listP50))} / ${median(rounds.map((r) => r.bare.listP50))}`,

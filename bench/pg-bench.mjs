@@ -13,6 +13,7 @@ import { run as runGraphileWorker } from 'graphile-worker';
 import { io } from 'socket.io-client';
 import { openPostgresStore } from '@task-coordinator/store-postgres';
 import { httpClient } from './http-client.mjs';
+import { processCpuMs } from './servers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -42,14 +43,6 @@ try {
 // Where the CPU goes (Linux /proc; zeros elsewhere): a process's user+system time, and the whole
 // machine's busy time, in milliseconds. Shows whether a run is bound by this machine's cores.
 const TICK_MS = 10;
-function processCpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-  } catch {
-    return 0;
-  }
-}
 function machineCpuMs() {
   try {
     const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);

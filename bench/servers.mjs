@@ -1,7 +1,24 @@
 // Server processes for the HTTP benchmarks: the built coordinator on a fresh SQLite file, or any
 // script, started on port 0 and found by the port it prints; every child is stopped by its pid.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+/** CPU a process has used so far, user + system, in ms (Linux /proc, in clock ticks of 10 ms; 0 elsewhere). */
+export function processCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** This process's CPU so far, user + system, in ms. */
+export function ownCpuMs() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
 
 /** One bench's children: `start` spawns, `stop` ends one by SIGTERM, `killAll` ends what is left. */
 export function serverProcesses(root) {
@@ -23,11 +40,14 @@ export function serverProcesses(root) {
     });
   }
 
-  /** The built coordinator (apps/server/dist) on `dbFile` with `slots` worker slots. */
-  const startCoordinator = (dbFile, slots) =>
+  /**
+   * The built coordinator (apps/server/dist) on `dbFile` with `slots` worker slots; `unsynced`: the
+   * reference whose SQLite commits are acknowledged before their fsync (unsynced-server.mjs).
+   */
+  const startCoordinator = (dbFile, slots, { unsynced = false } = {}) =>
     start(
       [
-        join('apps', 'server', 'dist', 'cli.js'),
+        unsynced ? join('bench', 'unsynced-server.mjs') : join('apps', 'server', 'dist', 'cli.js'),
         '--port',
         '0',
         '--dashboard-port',

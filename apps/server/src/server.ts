@@ -53,6 +53,12 @@ export interface StartOptions {
   processMetrics?: boolean;
   /** The webhook dispatcher's clock and timers (tests drive backoff with ManualTimers). */
   webhookTimers?: Timers;
+  /**
+   * SQLite only: 'NORMAL' acknowledges commits before the WAL is synced (they survive a process
+   * crash, not a power loss). Not a flag of the CLI, where commits are always durable: the
+   * benchmarks start a server this way to show what the fsync costs.
+   */
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
 }
 
 export interface RunningServer {
@@ -178,7 +184,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     opened =
       config.databaseUrl !== null
         ? await openPostgresStore({ connectionString: config.databaseUrl, schema: config.databaseSchema, ...common })
-        : await openSqliteStore({ file: config.db, ...common });
+        : await openSqliteStore({
+            file: config.db,
+            ...common,
+            ...(options.sqliteSynchronous ? { synchronous: options.sqliteSynchronous } : {}),
+          });
   } catch (error) {
     const where = config.databaseUrl !== null ? 'the PostgreSQL database' : config.db;
     throw new StartupError(
