@@ -1,10 +1,10 @@
 // Plans and templates: POST /api/v1/plans and the import-plan command; rejected plans name the entry and line.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openSqliteStore } from '@task-coordinator/store-sqlite';
-import { runCli, startTestServer, tempDb } from './helpers.js';
+import { eventually, longPollsWaiting, runCli, startTestServer, tempDb } from './helpers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const RELEASE = readFileSync(join(root, 'docs', 'plans', 'release.yaml'), 'utf8');
@@ -273,5 +273,40 @@ describe('task-coordinator-server import-plan', () => {
     expect(missing.stderr).toContain(
       'VALIDATION_FAILED: plan rejected: parameters.version (line 13): parameter version needs a value',
     );
+  }, 60_000);
+
+  it('into the file of a running server: a waiting agent gets the first task, and every list shows them', async () => {
+    const server = await startTestServer();
+    const { http } = server;
+    // Lists answered from the snapshot before the import: they must not stay stale after it.
+    expect((await http.get('/api/available-tasks')).body).toEqual({ success: true, tasks: [] });
+    expect((await http.get('/api/v1/tasks')).body.tasks).toEqual([]);
+    const waiting = http.post('/api/v1/claim-next', { workerId: 'agent', wait: 30 });
+    await longPollsWaiting(http, 1);
+
+    const plan = join(dirname(server.config.db), `running-${process.pid}.yaml`);
+    writeFileSync(plan, PLAN);
+    const loaded = await runCli(['import-plan', plan, '--db', server.config.db]);
+    expect(loaded.stderr).toBe('');
+    expect(loaded.stdout).toContain('added 3');
+
+    const claimed = await waiting;
+    expect(claimed.status).toBe(200);
+    expect(claimed.body.task).toMatchObject({ id: 'schema', status: 'claimed', worker: 'agent' });
+    await eventually(async () => (await http.get('/api/v1/tasks')).body.tasks.length === 3, 10_000);
+    expect((await http.get('/api/all-tasks')).body.tasks.map((t: { id: string }) => t.id)).toEqual([
+      'schema',
+      'api',
+      'ui',
+    ]);
+    // Their events reach the event log's readers once each, in order, with the claim after them.
+    const events = (await http.get('/api/v1/events?limit=100')).body.events as Array<{ type: string }>;
+    expect(events.map((e) => e.type)).toEqual([
+      'task.added',
+      'task.added',
+      'task.added',
+      'slot.claimed',
+      'task.claimed',
+    ]);
   }, 60_000);
 });

@@ -19,13 +19,14 @@ export class SqliteStore extends Coordinator {
  * STORE_UNAVAILABLE and a one-line reason when the file cannot be opened.
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
-  const { file, synchronous, busyTimeoutMs, maxGroupSize, fsync, ...coordinator } = options;
+  const { file, synchronous, busyTimeoutMs, maxGroupSize, fsync, foreignPollMs, ...coordinator } = options;
   const backend = new SqliteBackend({
     file,
     ...(synchronous ? { synchronous } : {}),
     ...(busyTimeoutMs !== undefined ? { busyTimeoutMs } : {}),
     ...(maxGroupSize !== undefined ? { maxGroupSize } : {}),
     ...(fsync ? { fsync } : {}),
+    ...(foreignPollMs !== undefined ? { foreignPollMs } : {}),
   });
   return new SqliteStore(backend, coordinator);
 }

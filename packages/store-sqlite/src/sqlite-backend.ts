@@ -8,13 +8,9 @@
 // group's events announced (this backend is the Coordinator's feed) and its commands answered:
 // nothing is acknowledged before its fsync.
 //
-// The visibility watermark. Between its COMMIT and its fsync a group's rows are in the file, but
-// its events have not gone out. Readers of the event log (events, lastSeq, history, and retention's
-// pruning of events) must not see them before they go out, or a Socket.IO resume would send them
-// and then the feed again, a long-poll or a webhook would act on an event that could still vanish,
-// and retention could delete the newest event readers see. So every such reader stops below
-// `horizon`: the first seq of the oldest commit not yet durable and announced (none: no bound).
-// Task and slot reads are not bounded; docs/architecture.md ("SQLite: the durable commit") says why.
+// Readers of the event log stop below a watermark until a commit's events have gone out, and the
+// feed also hands on the commits of other processes on the same file (announcer.ts). Task and slot
+// reads are not bounded; docs/architecture.md ("SQLite: the durable commit") says why.
 import Database from 'better-sqlite3';
 import {
   DomainError,
@@ -41,10 +37,8 @@ import { migrate } from './migrations/index.js';
 import { prepareQueries, type Queries } from './queries.js';
 import { prepareWebhookQueries } from './webhook-queries.js';
 import { mapSqliteError } from './sqlite-errors.js';
-import { WalSync, type Durable, type FsyncFn } from './wal-sync.js';
-
-/** No commit is waiting for its fsync: readers of the event log see every event. */
-const NO_HORIZON = Number.MAX_SAFE_INTEGER;
+import { WalSync, type FsyncFn } from './wal-sync.js';
+import { Announcer, NO_HORIZON } from './announcer.js';
 
 export interface SqliteBackendOptions {
   /** Path of the database file (created when missing). */
@@ -57,6 +51,8 @@ export interface SqliteBackendOptions {
   maxGroupSize?: number;
   /** The fsync used to make commits durable (tests hold or fail it); fs.fsync by default. */
   fsync?: FsyncFn;
+  /** How often commits of other processes on the file are looked for, in ms (default 250). */
+  foreignPollMs?: number;
 }
 
 interface Pending {
@@ -64,6 +60,22 @@ interface Pending {
   clock: () => Instant;
   resolve: (value: { result: unknown; events: TaskEvent[] }) => void;
   reject: (error: unknown) => void;
+}
+
+/** Every event after `afterSeq`, oldest first: what the feed reads. */
+function plainEvents(afterSeq: number, limit: number): EventFilter {
+  return {
+    project: null,
+    afterSeq,
+    beforeSeq: null,
+    descending: false,
+    limit,
+    taskId: null,
+    workerId: null,
+    types: null,
+    since: null,
+    until: null,
+  };
 }
 
 export class SqliteBackend implements Backend {
@@ -82,18 +94,15 @@ export class SqliteBackend implements Backend {
   private readonly rollback: Database.Statement;
   /** Makes commits durable (synchronous FULL); null with NORMAL, where a commit survives a process crash only. */
   private readonly wal: WalSync | null;
-  /** First seq of each commit whose events are not yet durable and announced, oldest first. */
-  private readonly unannounced: number[] = [];
-  private onEvents: ((events: readonly TaskEvent[]) => void) | null = null;
+  /** The watermark of the event log's readers, and the feed (announcer.ts). */
+  private readonly announcer: Announcer;
   private readonly committed = new Set<(events: readonly TaskEvent[]) => void>();
   /**
    * The Coordinator's feed: this backend announces each commit's events itself, once durable and
    * in the same step as readers of the event log may see them (so the Coordinator does not).
    */
   readonly feed = {
-    start: (onEvents: (events: readonly TaskEvent[]) => void): void => {
-      this.onEvents = onEvents;
-    },
+    start: (onEvents: (events: readonly TaskEvent[]) => void): void => this.announcer.start(onEvents),
   };
   /** Commits so far and commands in them: the group-commit factor, for benchmarks and metrics. */
   readonly stats = { commits: 0, commands: 0 };
@@ -145,6 +154,14 @@ export class SqliteBackend implements Backend {
             () => this.queue.length > 0,
           )
         : null;
+    this.announcer = new Announcer({
+      wal: this.wal,
+      events: (after, below, limit) => this.q.events(plainEvents(after, limit), below),
+      dataVersion: () => this.db.pragma('data_version', { simple: true }) as number,
+      maxSeq: () => this.q.lastSeq(NO_HORIZON),
+      lastSeq: this.q.lastSeq(NO_HORIZON),
+      pollMs: options.foreignPollMs ?? 250,
+    });
   }
 
   /**
@@ -159,33 +176,19 @@ export class SqliteBackend implements Backend {
     return () => this.committed.delete(listener);
   }
 
-  /** Readers of the event log see events below this seq only (see the file's header). */
+  /** Readers of the event log see events below this seq only (announcer.ts). */
   private get horizon(): number {
-    return this.unannounced[0] ?? NO_HORIZON;
+    return this.announcer.horizon;
+  }
+
+  /** Looks for commits of other processes on the file now, rather than at the next tick (tests). */
+  pollForeignCommits(): void {
+    this.announcer.poll();
   }
 
   /** fsyncs of the WAL so far (commits per fsync: how many groups one sync covered). */
   get syncs(): number {
     return this.wal?.syncs ?? this.stats.commits;
-  }
-
-  /**
-   * After a COMMIT that wrote events from `firstSeq` on (null: none): once the WAL is synced,
-   * readers of the event log may see them and `announce` goes out, in one synchronous step; then
-   * `done`. If the sync fails they stay hidden for good (their outcome is unknown).
-   */
-  private afterCommit(firstSeq: number | null, announce: readonly TaskEvent[], done: Durable): void {
-    if (firstSeq !== null) this.unannounced.push(firstSeq);
-    const durable: Durable = (error) => {
-      if (error === null) {
-        // Callbacks come in commit order, so this commit's entry is the oldest.
-        if (firstSeq !== null) this.unannounced.shift();
-        if (announce.length) this.onEvents?.(announce);
-      }
-      done(error);
-    };
-    if (this.wal) this.wal.after(durable);
-    else durable(null);
   }
 
   execute<R>(program: (now: Instant) => Program<R>, clock: () => Instant): Promise<{ result: R; events: TaskEvent[] }> {
@@ -283,7 +286,8 @@ export class SqliteBackend implements Backend {
     const events: TaskEvent[] = [];
     for (const outcome of outcomes) if (outcome.ok) events.push(...outcome.value.events);
     // A rejected command wrote nothing, but it is answered in order with the rest of its group.
-    this.afterCommit(events[0]?.seq ?? null, events, (error) =>
+    const seqs = events.length ? { first: events[0]!.seq, last: events.at(-1)!.seq } : null;
+    this.announcer.afterCommit(seqs, events, (error) =>
       group.forEach((op, i) => {
         const outcome = outcomes[i] as (typeof outcomes)[number];
         if (error) op.reject(error);
@@ -362,7 +366,10 @@ export class SqliteBackend implements Backend {
   /** Imported events are history, not news: hidden until durable, never announced. */
   importRecords(batch: ImportBatch): Promise<void> {
     const seqs = batch.events.map((e) => e.seq);
-    return this.write(() => this.q.importRecords(batch), seqs.length ? Math.min(...seqs) : null);
+    return this.write(
+      () => this.q.importRecords(batch),
+      seqs.length ? { first: Math.min(...seqs), last: Math.max(...seqs) } : null,
+    );
   }
 
   webhookCursors(): Promise<WebhookCursor[]> {
@@ -378,7 +385,7 @@ export class SqliteBackend implements Backend {
   }
 
   /** A write outside the command groups: its own transaction, answered once durable like a group. */
-  private write<T>(fn: () => T, firstSeq: number | null = null): Promise<T> {
+  private write<T>(fn: () => T, seqs: { first: number; last: number } | null = null): Promise<T> {
     if (this.closed) return Promise.reject(new DomainError('STORE_UNAVAILABLE', 'the store is closed'));
     if (this.wal?.failed) return Promise.reject(this.wal.failed);
     let result: T;
@@ -389,7 +396,7 @@ export class SqliteBackend implements Backend {
     }
     // Registered in the same synchronous step as the COMMIT: no reader runs in between.
     return new Promise((resolve, reject) =>
-      this.afterCommit(firstSeq, [], (error) => (error ? reject(error) : resolve(result))),
+      this.announcer.afterCommit(seqs, [], (error) => (error ? reject(error) : resolve(result))),
     );
   }
 
@@ -443,6 +450,7 @@ export class SqliteBackend implements Backend {
     if (this.closed) return;
     if (this.scheduled) await new Promise<void>((resolve) => this.drained.push(resolve));
     this.closed = true;
+    this.announcer.stop();
     // Every commit made is answered (synced, or refused if the sync failed) before the file closes.
     await this.wal?.close();
     try {
