@@ -94,6 +94,8 @@ interface Runner {
   lastError: string | null;
   /** Deliveries of the event after the cursor already acknowledged (an event may make two). */
   acked: Set<string>;
+  /** The cursor is to be read from the store again: the lease was regained. */
+  reread: boolean;
 }
 
 /** Strips the query string, which may carry a receiver's key, from what the dashboard shows. */
@@ -127,6 +129,7 @@ export class WebhookDispatcher {
       failingSince: null,
       lastError: null,
       acked: new Set(),
+      reread: false,
     }));
   }
 
@@ -161,7 +164,12 @@ export class WebhookDispatcher {
       this.leader = lease.owner === this.owner;
       if (this.leader && !was) {
         this.newest = Math.max(this.newest, (await this.options.store.stats()).lastSeq);
-        for (const runner of this.runners) this.pump(runner);
+        // Another process may have delivered while this one did not hold the lease: every runner
+        // reads its cursor from the store again before it sends anything (see run()).
+        for (const runner of this.runners) {
+          runner.reread = true;
+          this.pump(runner);
+        }
       }
     } catch (error) {
       if (this.leader) this.options.log('webhooks: cannot renew the dispatch lease; stopping deliveries', error);
@@ -206,6 +214,11 @@ export class WebhookDispatcher {
 
   private async run(runner: Runner): Promise<void> {
     const { store } = this.options;
+    if (runner.reread) {
+      runner.reread = false;
+      runner.cursor = null;
+      runner.acked.clear();
+    }
     if (runner.cursor === null) {
       const saved = (await store.webhookCursors()).find((c) => c.webhook === runner.spec.id);
       // A webhook seen for the first time starts at the end of the log: it is told about what happens from now on.
@@ -228,6 +241,9 @@ export class WebhookDispatcher {
       let passed: number = runner.cursor;
       for (const event of events) {
         this.newest = Math.max(this.newest, event.seq);
+        // Cursors only move forward: one that moved past this event (another process delivered it
+        // meanwhile, and an advance answered the stored seq) means it is not sent again.
+        if (event.seq <= runner.cursor) continue;
         const deliveries = await this.deliveriesOf(runner, event);
         if (deliveries.length > 0 && passed > runner.cursor) {
           runner.cursor = (await store.advanceWebhookCursor({ webhook: runner.spec.id, seq: passed })).seq;
