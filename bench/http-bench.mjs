@@ -9,7 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { httpClient } from './http-client.mjs';
-import { ownCpuMs, processCpuMs, serverProcesses } from './servers.mjs';
+import { cpuRows, ownCpuMs, processCpuMs, serverProcesses } from './servers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -241,20 +241,7 @@ try {
     round(median(rounds.map((r) => r.unsyncedRatio))),
   );
   row('  ratio per round', rounds.map((r) => round(r.unsyncedRatio)).join(' / '));
-  const cpuOf = (pick) =>
-    `${median(rounds.map((r) => pick(r).cpu.server))} + ${median(rounds.map((r) => pick(r).cpu.client))}`;
-  row(
-    'CPU ms per cycle (2 requests), server + load generator: ours',
-    cpuOf((r) => r.ours),
-  );
-  row(
-    '  ours with commits not synced',
-    cpuOf((r) => r.unsynced),
-  );
-  row(
-    '  bare node:http',
-    cpuOf((r) => r.bare),
-  );
+  cpuRows(row, rounds, median, 'cycle (2 requests)');
   const wake = await wakeLatency();
   row('long-poll wake latency p50 / p99 (ms, add acknowledged → claim)', `${wake.p50} / ${wake.p99}`, 'p99 <= 20');
   const mcpWake = await mcpWakeLatency();

@@ -10,7 +10,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { httpClient } from './http-client.mjs';
-import { ownCpuMs, processCpuMs, serverProcesses } from './servers.mjs';
+import { cpuRows, ownCpuMs, processCpuMs, serverProcesses } from './servers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -196,20 +196,7 @@ try {
     median(rounds.map((r) => r.unsyncedRatio)),
   );
   row('  ratio per round', rounds.map((r) => r.unsyncedRatio).join(' '));
-  const cpuOf = (pick) =>
-    `${median(rounds.map((r) => pick(r).cpu.server))} + ${median(rounds.map((r) => pick(r).cpu.client))}`;
-  row(
-    'CPU ms per cycle, server + load generator: ours',
-    cpuOf((r) => r.ours),
-  );
-  row(
-    '  ours with commits not synced',
-    cpuOf((r) => r.unsynced),
-  );
-  row(
-    '  bare node:http',
-    cpuOf((r) => r.bare),
-  );
+  cpuRows(row, rounds, median);
   row(
     'GET /api/available-tasks p50, ours / bare (ms, median round)',
     `${median(rounds.map((r) => r.ours.listP50))} / ${median(rounds.map((r) => r.bare.listP50))}`,

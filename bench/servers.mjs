@@ -14,6 +14,28 @@ export function processCpuMs(pid) {
   }
 }
 
+/**
+ * The CPU rows of a round-based HTTP bench: each contender's CPU ms per cycle (median of the
+ * rounds), of the server and of this load generator; each round has ours, unsynced and bare, each
+ * with `cpu: { server, client }`.
+ */
+export function cpuRows(row, rounds, median, cycle = 'cycle') {
+  const cpuOf = (pick) =>
+    `${median(rounds.map((r) => pick(r).cpu.server))} + ${median(rounds.map((r) => pick(r).cpu.client))}`;
+  row(
+    `CPU ms per ${cycle}, server + load generator: ours`,
+    cpuOf((r) => r.ours),
+  );
+  row(
+    '  ours with commits not synced',
+    cpuOf((r) => r.unsynced),
+  );
+  row(
+    '  bare node:http',
+    cpuOf((r) => r.bare),
+  );
+}
+
 /** This process's CPU so far, user + system, in ms. */
 export function ownCpuMs() {
   const { user, system } = process.cpuUsage();
