@@ -72,9 +72,9 @@ export function checkSqliteFile(file: string): SqliteFileCheck {
 
 /**
  * An online, consistent copy of `source` into `destination` (which must not exist) with SQLite's
- * backup API, while servers keep writing: the copy is one snapshot (the first step copies 100
- * pages, the next all the rest; a write in between restarts it, so it never mixes two states), and
- * WAL readers do not block writers. Written to `<destination>.partial`, checked, then renamed, so a
+ * backup API, while servers keep writing: the copy is one snapshot (a write between two steps
+ * starts it over, so it never mixes two states; a step is one read transaction, which WAL writers
+ * do not wait for). Written to `<destination>.partial`, checked, then renamed, so a
  * file at `destination` is always a complete, sound backup.
  */
 export async function backupSqliteFile(
@@ -91,12 +91,19 @@ export async function backupSqliteFile(
   rmSync(partial, { force: true });
   const db = open(source);
   try {
-    // Without a progress listener, one step copies everything; with one, about fifty steps (at least 100 pages each).
+    // Without a progress listener, one step copies everything; with one, about fifty steps (at
+    // least 100 pages each). A write between two steps starts the copy over, and under a steady
+    // load that would go on until the writes stop: once it has started over (what is left did not
+    // shrink), or after twice the steps it should take, the rest goes in one step.
+    let left = Number.POSITIVE_INFINITY;
+    let steps = 0;
     const { totalPages } = await db.backup(partial, {
       progress: ({ totalPages, remainingPages }) => {
+        const startedOver = remainingPages >= left || ++steps > 100;
+        left = remainingPages;
         if (!options.onProgress) return Math.max(totalPages, 100);
         options.onProgress(totalPages - remainingPages, totalPages);
-        return Math.max(100, Math.ceil(totalPages / 50));
+        return startedOver ? Math.max(totalPages, 100) : Math.max(100, Math.ceil(totalPages / 50));
       },
     });
     options.onProgress?.(totalPages, totalPages);
