@@ -83,8 +83,9 @@ export class Announcer {
       if (error === null && seqs !== null) {
         // Callbacks come in commit order, so this commit's entry is the oldest.
         this.unannounced.shift();
-        // Others' events committed before ours are durable with it: they go out first.
-        if (seqs.first > this.announced + 1) this.handOn(seqs.first);
+        // Others' events committed before ours are durable with it: they go out first. A failed
+        // read must not stop the other callbacks of this fsync: then ours go out without them.
+        if (seqs.first > this.announced + 1) this.tryHandOn(seqs.first);
         if (announce.length) this.listener?.(announce);
         this.announced = Math.max(this.announced, seqs.last);
       }
@@ -118,10 +119,14 @@ export class Announcer {
 
   /** Hands on others' events below the watermark (the rest go out before our next commit, or at a later tick). */
   private catchUp(): void {
+    this.tryHandOn(this.horizon);
+  }
+
+  private tryHandOn(below: number): void {
     try {
-      this.handOn(this.horizon);
+      this.handOn(below);
     } catch {
-      // Read again at the next tick.
+      // The file is away: nothing is handed on now (a tick reads again what is after the last one).
     }
   }
 
