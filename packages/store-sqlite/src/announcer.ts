@@ -34,10 +34,8 @@ export interface AnnouncerOptions {
   events: (after: number, below: number, limit: number) => TaskEvent[];
   /** `PRAGMA data_version` of this connection. */
   dataVersion: () => number;
-  /** The log's last seq, whoever wrote it and whether durable or not. */
+  /** The log's last seq, whoever wrote it and whether durable or not (at open: what is history). */
   maxSeq: () => number;
-  /** The log's last seq when the store opened: earlier events are history. */
-  lastSeq: number;
   /** How often another process's commits are looked for (ms). */
   pollMs: number;
 }
@@ -56,7 +54,7 @@ export class Announcer {
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly options: AnnouncerOptions) {
-    this.announced = options.lastSeq;
+    this.announced = options.maxSeq();
     this.version = options.dataVersion();
     this.timer = setInterval(() => this.poll(), options.pollMs);
     this.timer.unref();

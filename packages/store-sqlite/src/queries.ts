@@ -482,6 +482,11 @@ export function prepareQueries(db: Database.Database) {
       return s.history.all(project, taskId, below, limit).map(toEvent);
     },
 
+    /** Every event after `afterSeq` and below `below`, oldest first (the feed's catch-up). */
+    eventsAfter(afterSeq: number, below: number, limit: number): TaskEvent[] {
+      return s.eventsAfter.all(afterSeq, below, limit).map(toEvent);
+    },
+
     events(filter: EventFilter, below: number): TaskEvent[] {
       const { project, afterSeq, limit } = filter;
       const plain =

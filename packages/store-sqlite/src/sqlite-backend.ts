@@ -62,22 +62,6 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-/** Every event after `afterSeq`, oldest first: what the feed reads. */
-function plainEvents(afterSeq: number, limit: number): EventFilter {
-  return {
-    project: null,
-    afterSeq,
-    beforeSeq: null,
-    descending: false,
-    limit,
-    taskId: null,
-    workerId: null,
-    types: null,
-    since: null,
-    until: null,
-  };
-}
-
 export class SqliteBackend implements Backend {
   readonly kind = 'sqlite' as const;
   readonly file: string;
@@ -156,10 +140,9 @@ export class SqliteBackend implements Backend {
         : null;
     this.announcer = new Announcer({
       wal: this.wal,
-      events: (after, below, limit) => this.q.events(plainEvents(after, limit), below),
+      events: (after, below, limit) => this.q.eventsAfter(after, below, limit),
       dataVersion: () => this.db.pragma('data_version', { simple: true }) as number,
       maxSeq: () => this.q.lastSeq(NO_HORIZON),
-      lastSeq: this.q.lastSeq(NO_HORIZON),
       pollMs: options.foreignPollMs ?? 250,
     });
   }
